@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * `exodus-snn` command line: a table of subcommands, each defined in cli/commands/<name>.ts as
+ * `register(program)`. Usage errors print the message and usage and exit 2; no stack traces for users.
+ */
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError } from "commander";
+import { ExodusError } from "../errors.js";
+// import { register as registerGradcheck } from "./commands/gradcheck.js";
+
+export function buildProgram(): Command {
+  const program = new Command("exodus-snn")
+    .description("Train spiking neural networks with exact EXODUS gradients (plus BPTT and SLAYER).")
+    .exitOverride()
+    .showHelpAfterError();
+  // registerGradcheck(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help / version are "errors" with exit code 0 in commander
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof ExodusError) {
+      process.stderr.write(`exodus-snn: ${e.name}: ${e.message}\n`);
+      return e.name === "UsageError" || e.name === "ConfigError" || e.name === "ShapeError" || e.name === "FormatError" ? 2 : 1;
+    }
+    throw e;
+  }
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+if (invokedDirectly()) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,56 @@
+/**
+ * Every error type exodus-snn throws on purpose. Each message says what is wrong and how to fix it;
+ * callers (CLI, tests) match on the class, never on the text.
+ */
+
+/** Base class: lets callers catch everything the library raised deliberately. */
+export class ExodusError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A tensor or array had the wrong shape or length. */
+export class ShapeError extends ExodusError {}
+
+/** An impossible or unsupported hyper-parameter or option (θ ≤ minVMem, α ∉ [0,1], reset not supported…). */
+export class ConfigError extends ExodusError {}
+
+/** A file did not match its format. Names the file, the byte offset or HDF5 path, and what was expected. */
+export class FormatError extends ExodusError {
+  constructor(
+    readonly file: string,
+    readonly where: string,
+    readonly expected: string,
+    detail?: string,
+  ) {
+    super(`${file}: at ${where}: expected ${expected}${detail ? ` (${detail})` : ""}`);
+  }
+}
+
+/** NaN or ±Inf appeared in a tensor; names the layer or kernel where it was first seen. */
+export class NumericalError extends ExodusError {}
+
+/** A kernel has no implementation on the selected backend. */
+export class UnsupportedKernelError extends ExodusError {
+  constructor(
+    readonly kernel: string,
+    readonly backend: string,
+    readonly availableOn: readonly string[],
+  ) {
+    super(
+      `kernel '${kernel}' is not implemented on backend '${backend}'` +
+        (availableOn.length ? `; it is available on: ${availableOn.join(", ")} (use setBackend("${availableOn[0]}"))` : ""),
+    );
+  }
+}
+
+/** A backend could not be started (e.g. no WebGPU adapter). The message names what to install. */
+export class BackendUnavailableError extends ExodusError {}
+
+/** A tensor was used after its memory was released (dispose / end of a step scope). */
+export class DisposedError extends ExodusError {}
+
+/** Bad command-line usage; the CLI prints the message plus usage and exits 2. */
+export class UsageError extends ExodusError {}
