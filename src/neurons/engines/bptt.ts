@@ -1,0 +1,70 @@
+/**
+ * The BPTT engine: the neuron unrolled one time step at a time from generic tensor ops and differentiated
+ * by the autograd tape — deliberately the way PyTorch SNN libraries do it (sinabs' lif_forward_single with
+ * the EXODUS clip order, spec §1.3/§3.4). It is the reference and the speed baseline, and it never calls
+ * the fused scan kernels. Arithmetic order matches the fused kernel op for op (α·(v − m·s) + x), so in
+ * float32 the spikes are identical.
+ */
+import type { Tensor } from "../../tensor/tensor.js";
+import {
+  add, clampMinBy, mul, oneMinus, reshape, select0, spikeFn, stack0, sub, unaryRaw,
+} from "../../tensor/ops/index.js";
+import { noGrad } from "../../tensor/autograd.js";
+import type { SpikingDescription } from "../dynamics.js";
+import type { SpikingEngine, SpikingParams, SpikingResult, SpikingRun } from "./types.js";
+
+export const bpttEngine: SpikingEngine = (d: SpikingDescription, p: SpikingParams, r: SpikingRun): SpikingResult => {
+  const [T, N] = r.x.shape as [number, number];
+  const P = p.theta.size;
+  const rows = [N / P, P];
+  let vpost = reshape(r.v0, rows);
+  let i = d.hasSynapse && r.i0 ? reshape(r.i0, rows) : null;
+  const normFactor = d.normInput ? oneMinus(p.alphaMem) : null;
+  const ss: Tensor[] = [];
+  const vs: Tensor[] = [];
+  for (let t = 0; t < T; t++) {
+    const inT = reshape(select0(r.x, t), rows);
+    let cur = inT;
+    if (i && p.alphaSyn) {
+      i = add(mul(i, p.alphaSyn), d.decayEarly ? mul(inT, p.alphaSyn) : inT);
+      cur = i;
+    }
+    if (normFactor) cur = mul(cur, normFactor);
+    const u = add(mul(vpost, p.alphaMem), cur);
+    const v = p.minV ? clampMinBy(u, p.minV) : u;
+    const s = spikeFn(v, p.theta, d.spikeFn.maxSpikes, d.surrogate.spec);
+    if (d.reset.kind === "subtract") {
+      vpost = sub(v, mul(s, p.sub));
+    } else {
+      // MembraneReset: v ← r where a spike occurred; the spike indicator is treated as a constant.
+      const hit = noGrad(() => unaryRaw("gtScalar", s, 0));
+      vpost = add(mul(v, oneMinus(hit)), mul(hit, p.sub));
+    }
+    ss.push(s);
+    vs.push(v);
+  }
+  return {
+    spikes: reshape(stack0(ss), [T, N]),
+    v: reshape(stack0(vs), [T, N]),
+    vLast: reshape(vpost, [N]),
+    iLast: i ? reshape(i, [N]) : null,
+  };
+};
+
+/** Non-spiking leaky integrator (ExpLeak), unrolled. */
+export function leakyBptt(x: Tensor, v0: Tensor, alpha: Tensor, normInput: boolean, decayEarly: boolean): Tensor {
+  const [T, N] = x.shape as [number, number];
+  const P = alpha.size;
+  const rows = [N / P, P];
+  let v = reshape(v0, rows);
+  const norm = normInput ? oneMinus(alpha) : null;
+  const out: Tensor[] = [];
+  for (let t = 0; t < T; t++) {
+    let cur = reshape(select0(x, t), rows);
+    if (norm) cur = mul(cur, norm);
+    if (decayEarly) cur = mul(cur, alpha);
+    v = add(mul(v, alpha), cur);
+    out.push(v);
+  }
+  return reshape(stack0(out), [T, N]);
+}

@@ -1,0 +1,40 @@
+/**
+ * What every gradient engine consumes and returns. Engines live here, never inside neuron classes, so
+ * a neuron is one description and three ways to differentiate it (design.md §3, style.md §10).
+ */
+import type { Tensor } from "../../tensor/tensor.js";
+import type { SpikingDescription } from "../dynamics.js";
+
+export interface SpikingParams {
+  /** [P] membrane decay (ones for IAF). */
+  alphaMem: Tensor;
+  /** [P] synaptic decay, when the layer has a synapse. */
+  alphaSyn: Tensor | null;
+  /** [P] */
+  theta: Tensor;
+  /** [P] membrane subtract value m (or reset value for MembraneReset). */
+  sub: Tensor;
+  /** [P] or null. */
+  minV: Tensor | null;
+}
+
+export interface SpikingRun {
+  /** [T, N] layer input (before synapse and norm_input). */
+  x: Tensor;
+  /** [N] post-reset membrane state before the first step. */
+  v0: Tensor;
+  /** [N] synaptic current before the first step (when the layer has a synapse). */
+  i0: Tensor | null;
+}
+
+export interface SpikingResult {
+  spikes: Tensor; // [T, N]
+  /** Pre-reset, post-clip membrane potential [T, N]. */
+  v: Tensor;
+  /** Post-reset state after the last step [N]. */
+  vLast: Tensor;
+  /** Synaptic current after the last step [N]. */
+  iLast: Tensor | null;
+}
+
+export type SpikingEngine = (d: SpikingDescription, p: SpikingParams, r: SpikingRun) => SpikingResult;

@@ -1,0 +1,213 @@
+/**
+ * SpikingLayer: the base module of LIF and IAF. Holds the per-neuron constants (θ, m, minVMem as buffers,
+ * τ or α as trainable parameters), the explicit state (vMem, iSyn) carried across calls with gradients
+ * flowing through it, and selects the gradient engine. Input and output are time-major [T, B, ...F].
+ */
+import { ConfigError, NumericalError, ShapeError } from "../errors.js";
+import type { BackendName, DType, Backend } from "../kernels/contract.js";
+import { Module } from "../layers/module.js";
+import { noGrad } from "../tensor/autograd.js";
+import { currentScopeToken, isScopeOpen, keep } from "../tensor/memory.js";
+import { detach, exp, mulScalar, powScalar, reshape, sum, tensor, unaryRaw, zeros } from "../tensor/ops/index.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { checkAlphas, checkGradient, checkTau, toArray, validateSpiking, type GradientEngine, type PerNeuron, type SpikingDescription } from "./dynamics.js";
+import { bpttEngine } from "./engines/bptt.js";
+import { exodusEngine, slayerEngine } from "./engines/fused.js";
+import type { SpikingEngine, SpikingParams } from "./engines/types.js";
+import { MembraneSubtract, type ResetMechanism } from "./reset.js";
+import { MultiSpike, type SpikeFunction } from "./spikes.js";
+import { SingleExponential, type Surrogate } from "./surrogates.js";
+
+export const ENGINES: Record<GradientEngine, SpikingEngine> = {
+  exodus: exodusEngine,
+  slayer: slayerEngine,
+  bptt: bpttEngine,
+};
+
+/** Options shared by every spiking layer. */
+export interface SpikingOptions {
+  /** How gradients are computed: "exodus" (default, exact), "bptt" (reference), "slayer" (baseline). */
+  gradient?: GradientEngine;
+  spikeThreshold?: PerNeuron;
+  spikeFn?: SpikeFunction;
+  reset?: ResetMechanism;
+  surrogate?: Surrogate;
+  minVMem?: PerNeuron | null;
+  /** Synaptic time constant in steps; adds a leaky-integrator synapse before the membrane. */
+  tauSyn?: PerNeuron | null;
+  /** The synapse sees α_syn·input (sinabs semantics). Default true. */
+  decayEarly?: boolean;
+  /** Per-neuron parameter shape (the feature shape F); default: scalars, or the length of array options. */
+  shape?: readonly number[];
+  /** Layer name used in error messages. */
+  name?: string;
+  /** Scan the whole input for NaN/Inf on every call (the final state is always checked). */
+  checkInputs?: boolean;
+  dtype?: DType;
+  backend?: Backend | BackendName;
+}
+
+export abstract class SpikingLayer extends Module {
+  readonly gradient: GradientEngine;
+  readonly spikeFn: SpikeFunction;
+  readonly reset: ResetMechanism;
+  readonly surrogate: Surrogate;
+  readonly layerName: string;
+  readonly P: number;
+  protected readonly desc: SpikingDescription;
+  protected readonly checkInputs: boolean;
+  private vMem_: Tensor | null = null;
+  private iSyn_: Tensor | null = null;
+  private stateScope: object | null = null;
+  /** Pre-reset membrane potential [T, B, ...F] of the last forward (valid inside the caller's scope). */
+  lastV: Tensor | null = null;
+  /** Output spikes of the last forward (valid inside the caller's scope). */
+  lastSpikes: Tensor | null = null;
+
+  constructor(
+    opts: SpikingOptions,
+    kind: { integrateOnly: boolean; normInput: boolean; defaultName: string; perNeuron?: readonly (PerNeuron | null | undefined)[] },
+  ) {
+    super();
+    this.layerName = opts.name ?? kind.defaultName;
+    this.gradient = checkGradient(opts.gradient ?? "exodus", this.layerName);
+    this.spikeFn = opts.spikeFn ?? MultiSpike;
+    this.reset = opts.reset ?? new MembraneSubtract();
+    this.surrogate = opts.surrogate ?? new SingleExponential();
+    this.checkInputs = !!opts.checkInputs;
+    const threshold = opts.spikeThreshold ?? 1;
+    const minV = opts.minVMem ?? null;
+    this.desc = {
+      layer: this.layerName,
+      spikeFn: this.spikeFn,
+      reset: this.reset,
+      surrogate: this.surrogate,
+      threshold,
+      minVMem: minV,
+      normInput: kind.normInput,
+      decayEarly: opts.decayEarly ?? true,
+      hasSynapse: opts.tauSyn !== undefined && opts.tauSyn !== null,
+      integrateOnly: kind.integrateOnly,
+    };
+    validateSpiking(this.desc, this.gradient, null);
+    const lens = [threshold, minV, opts.tauSyn, this.reset instanceof MembraneSubtract ? this.reset.subtractValue : null, ...(kind.perNeuron ?? [])]
+      .filter((v): v is readonly number[] => Array.isArray(v))
+      .map((v) => v.length);
+    const shapeP = opts.shape ? opts.shape.reduce((a, b) => a * b, 1) : 1;
+    const P = Math.max(shapeP, ...lens, 1);
+    for (const l of lens) {
+      if (l !== P) throw new ConfigError(`${this.layerName}: per-neuron options have lengths ${lens.join(", ")}; they must all equal ${P} (or be scalars)`);
+    }
+    if (shapeP !== 1 && shapeP !== P) throw new ConfigError(`${this.layerName}: shape [${opts.shape}] has ${shapeP} neurons but parameters have ${P}`);
+    this.P = P;
+    const topts = { dtype: opts.dtype ?? "float32", backend: opts.backend };
+    const expand = (v: PerNeuron): number[] => {
+      const a = toArray(v);
+      return a.length === P ? a : new Array<number>(P).fill(a[0]!);
+    };
+    this.registerBuffer("spikeThreshold", tensor(expand(threshold), [P], topts));
+    const subValue = this.reset instanceof MembraneSubtract ? (this.reset.subtractValue ?? threshold) : this.reset.resetValue;
+    this.registerBuffer("membraneSubtract", tensor(expand(subValue), [P], topts));
+    if (minV !== null) this.registerBuffer("minVMem", tensor(expand(minV), [P], topts));
+    if (opts.tauSyn !== undefined && opts.tauSyn !== null) {
+      checkTau(this.layerName, "tauSyn", opts.tauSyn);
+      this.registerParameter("tauSyn", tensor(expand(opts.tauSyn), [P], topts));
+    }
+  }
+
+  /** [P] membrane decay α_mem as a differentiable tensor (ones for IAF). */
+  protected abstract alphaMem(): Tensor;
+
+  protected alphaSyn(): Tensor | null {
+    const tau = this.parameter("tauSyn");
+    return tau ? alphaFromTau(tau) : null;
+  }
+
+  get vMem(): Tensor | null {
+    return this.vMem_;
+  }
+  get iSyn(): Tensor | null {
+    return this.iSyn_;
+  }
+
+  /** Sets the state (post-reset membrane potential, synaptic current), e.g. to continue a recording. */
+  setState(s: { vMem?: Tensor | null; iSyn?: Tensor | null }): void {
+    if (s.vMem !== undefined) this.replaceState("v", s.vMem);
+    if (s.iSyn !== undefined) this.replaceState("i", s.iSyn);
+    this.stateScope = currentScopeToken();
+  }
+
+  private replaceState(which: "v" | "i", t: Tensor | null): void {
+    const old = which === "v" ? this.vMem_ : this.iSyn_;
+    if (t) keep(t);
+    if (old && old !== t) old.dispose();
+    if (which === "v") this.vMem_ = t;
+    else this.iSyn_ = t;
+  }
+
+  protected override resetOwnState(): void {
+    this.replaceState("v", null);
+    this.replaceState("i", null);
+  }
+
+  protected override detachOwnState(): void {
+    if (this.vMem_) this.replaceState("v", noGrad(() => detach(this.vMem_!)));
+    if (this.iSyn_) this.replaceState("i", noGrad(() => detach(this.iSyn_!)));
+  }
+
+  forward(x: Tensor): Tensor {
+    const L = this.layerName;
+    if (x.rank < 2) throw new ShapeError(`${L}: input must be time-major [T, B, ...features], got [${x.shape.join(", ")}]`);
+    const T = x.shape[0]!;
+    const N = x.size / T;
+    const F = x.shape.slice(2).reduce((a, b) => a * b, 1);
+    if (this.P > 1 && F !== this.P) {
+      throw new ShapeError(`${L}: input features [${x.shape.slice(2).join(", ")}] (${F}) do not match the ${this.P} per-neuron parameters`);
+    }
+    if (this.checkInputs) assertFinite(x, `${L} input`);
+    // A state produced in a scope that has closed carries a dead graph: continue from its value only.
+    if (!isScopeOpen(this.stateScope)) this.detachOwnState();
+    if (this.vMem_ && this.vMem_.size !== N) this.resetOwnState();
+    const v0 = this.vMem_ ?? zeros([N], { dtype: x.dtype, backend: x.backend });
+    const needI = this.desc.hasSynapse;
+    const i0 = needI ? (this.iSyn_ ?? zeros([N], { dtype: x.dtype, backend: x.backend })) : null;
+    const alphaMem = this.alphaMem();
+    if (x.backend.downloadSync) noGrad(() => checkAlphas(L, alphaMem.dataSync()));
+    const params: SpikingParams = {
+      alphaMem,
+      alphaSyn: this.alphaSyn(),
+      theta: this.buffer("spikeThreshold")!,
+      sub: this.buffer("membraneSubtract")!,
+      minV: this.buffer("minVMem") ?? null,
+    };
+    const out = ENGINES[this.gradient](this.desc, params, { x: reshape(x, [T, N]), v0, i0 });
+    if (x.backend.downloadSync) assertFinite(out.vLast, `${L} state (the input or a parameter holds NaN/Inf)`);
+    this.setState({ vMem: out.vLast, iSyn: out.iLast });
+    this.lastV = reshape(out.v, x.shape);
+    this.lastSpikes = reshape(out.spikes, x.shape);
+    return this.lastSpikes;
+  }
+
+  override describe(): string {
+    return `${this.constructor.name}(gradient=${this.gradient}, ${this.spikeFn}, ${this.reset}, ${this.surrogate})`;
+  }
+}
+
+/** α = exp(−1/τ), differentiable. */
+export function alphaFromTau(tau: Tensor): Tensor {
+  return exp(mulScalar(powScalar(tau, -1), -1));
+}
+
+/** Throws NumericalError naming `where` when t holds NaN or ±Inf (CPU backends). */
+export function assertFinite(t: Tensor, where: string): void {
+  noGrad(() => {
+    const bad = unaryRaw("isNonFinite", t);
+    const n = sum(bad);
+    const count = n.dataSync()[0]!;
+    bad.dispose();
+    n.dispose();
+    if (count > 0) {
+      throw new NumericalError(`${where}: ${count} NaN/Inf value(s) found; check the input data, the learning rate and the layer's parameters`);
+    }
+  });
+}

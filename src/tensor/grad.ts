@@ -1,0 +1,23 @@
+/** The user-facing backward entry points (wires autograd to the ops it needs). */
+import { backward as backwardImpl } from "./autograd.js";
+import { add, clone, onesLike } from "./ops/index.js";
+import type { Tensor } from "./tensor.js";
+
+/** Back-propagates from a scalar (or from `root` with an explicit upstream gradient). */
+export function backward(root: Tensor, grad: Tensor | null = null): void {
+  backwardImpl(root, grad, { add, onesLike, clone });
+}
+
+/** Gradients of `root` w.r.t. `wrt` without touching their .grad (returns copies; .grad restored). */
+export function grad(root: Tensor, wrt: readonly Tensor[], gradRoot: Tensor | null = null): Tensor[] {
+  const saved = wrt.map((t) => t.grad);
+  for (const t of wrt) t.grad = null;
+  backward(root, gradRoot);
+  const out = wrt.map((t) => {
+    const g = t.grad;
+    if (!g) throw new Error(`grad(): no gradient reached ${t.toString()}`);
+    return g;
+  });
+  wrt.forEach((t, i) => (t.grad = saved[i]!));
+  return out;
+}

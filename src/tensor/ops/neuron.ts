@@ -1,0 +1,119 @@
+/**
+ * The neuron ops: fused whole-sequence scans (LIF core with the EXODUS or SLAYER backward, leaky
+ * integrator) and the elementwise spike function with a surrogate VJP that the BPTT engine composes per
+ * time step. Layout: x, spikes, v are time-major [T, N]; per-neuron params have length P (row n uses n % P).
+ */
+import type { SurrogateSpec } from "../../kernels/contract.js";
+import { ShapeError } from "../../errors.js";
+import { record } from "../autograd.js";
+import { fmt } from "../shape.js";
+import type { Tensor } from "../tensor.js";
+import { empty, emptyLike, kernel, sameDevice } from "./core.js";
+
+export interface LifScanOptions {
+  maxSpikes: number;
+  surrogate: SurrogateSpec;
+  mode: "exodus" | "slayer";
+}
+
+function checkParam(p: Tensor, N: number, what: string): number {
+  const P = p.size;
+  if (P < 1 || N % P !== 0) throw new ShapeError(`${what} has ${P} values, which does not divide the ${N} neuron rows`);
+  return P;
+}
+
+/** Spec §1.1 forward and §3.2 backward in one differentiable op. Returns pre-reset v and spikes. */
+export function lifScan(
+  x: Tensor,
+  v0: Tensor,
+  alpha: Tensor,
+  theta: Tensor,
+  sub: Tensor,
+  minV: Tensor | null,
+  opts: LifScanOptions,
+): { spikes: Tensor; v: Tensor } {
+  if (x.rank !== 2) throw new ShapeError(`lifScan: x must be [T, N], got ${fmt(x.shape)}`);
+  const [T, N] = x.shape as [number, number];
+  if (v0.size !== N) throw new ShapeError(`lifScan: initial state has ${v0.size} values for ${N} neurons`);
+  const P = checkParam(alpha, N, "alpha");
+  for (const [t, w] of [[theta, "threshold"], [sub, "membrane subtract"], ...(minV ? [[minV, "minVMem"]] : [])] as [Tensor, string][]) {
+    if (t.size !== P) throw new ShapeError(`lifScan: ${w} has ${t.size} values but alpha has ${P}; per-neuron parameters must match`);
+  }
+  sameDevice("lifScan", x, v0, alpha, theta, sub, ...(minV ? [minV] : []));
+  const spikes = emptyLike(x);
+  const v = emptyLike(x);
+  const at = { T, N, P, maxSpikes: opts.maxSpikes, hasMinV: !!minV };
+  kernel(
+    x.backend,
+    "lifForward",
+    { x: x.buf, v0: v0.buf, alpha: alpha.buf, theta: theta.buf, sub: sub.buf, ...(minV ? { minV: minV.buf } : {}), spikes: spikes.buf, v: v.buf },
+    at,
+  );
+  const inputs = [x, v0, alpha];
+  record(`lifScan[${opts.mode}]`, inputs, [spikes, v], ([gS, gV]) => {
+    let gs = gS;
+    if (!gs) {
+      gs = emptyLike(x);
+      kernel(x.backend, "fill", { y: gs.buf }, { n: gs.size, value: 0 });
+    }
+    const dx = emptyLike(x);
+    const dv0 = emptyLike(v0);
+    const dAlpha = alpha.requiresGrad ? emptyLike(alpha) : null;
+    kernel(
+      x.backend,
+      "lifBackward",
+      {
+        gS: gs.buf, ...(gV ? { gV: gV.buf } : {}), v: v.buf, alpha: alpha.buf, theta: theta.buf, sub: sub.buf,
+        ...(minV ? { minV: minV.buf } : {}), dx: dx.buf, dv0: dv0.buf,
+        ...(dAlpha ? { spikes: spikes.buf, v0: v0.buf, dAlpha: dAlpha.buf } : {}),
+      },
+      { ...at, surrogate: opts.surrogate, mode: opts.mode },
+    );
+    return [dx, dv0, dAlpha];
+  });
+  return { spikes, v };
+}
+
+/** y_t = α·y_{t−1} + x_t over [T, N] (spec §1.2), with the O(T) reverse backward (spec §3.2). */
+export function leakyScan(x: Tensor, v0: Tensor, alpha: Tensor): Tensor {
+  if (x.rank !== 2) throw new ShapeError(`leakyScan: x must be [T, N], got ${fmt(x.shape)}`);
+  const [T, N] = x.shape as [number, number];
+  if (v0.size !== N) throw new ShapeError(`leakyScan: initial state has ${v0.size} values for ${N} neurons`);
+  const P = checkParam(alpha, N, "alpha");
+  sameDevice("leakyScan", x, v0, alpha);
+  const y = emptyLike(x);
+  const at = { T, N, P };
+  kernel(x.backend, "leakyForward", { x: x.buf, v0: v0.buf, alpha: alpha.buf, y: y.buf }, at);
+  record("leakyScan", [x, v0, alpha], [y], ([g]) => {
+    const dx = emptyLike(x);
+    const dv0 = emptyLike(v0);
+    const dAlpha = alpha.requiresGrad ? emptyLike(alpha) : null;
+    kernel(
+      x.backend,
+      "leakyBackward",
+      { gY: g!.buf, alpha: alpha.buf, dx: dx.buf, dv0: dv0.buf, ...(dAlpha ? { y: y.buf, v0: v0.buf, dAlpha: dAlpha.buf } : {}) },
+      at,
+    );
+    return [dx, dv0, dAlpha];
+  });
+  return y;
+}
+
+/**
+ * Elementwise spike function s = min(⌊v/θ⌋, cap)·1[v ≥ θ] with the surrogate VJP σ(v, θ)·g — the way
+ * PyTorch SNN libraries write their autograd.Function. θ has P values (element i uses i % P).
+ */
+export function spikeFn(v: Tensor, theta: Tensor, maxSpikes: number, surrogate: SurrogateSpec): Tensor {
+  const P = checkParam(theta, v.size, "threshold");
+  sameDevice("spikeFn", v, theta);
+  const s = emptyLike(v);
+  kernel(v.backend, "spikeFn", { v: v.buf, theta: theta.buf, s: s.buf }, { n: v.size, P, maxSpikes });
+  record("spikeFn", [v], [s], ([g]) => {
+    const dv = emptyLike(v);
+    kernel(v.backend, "surrogateGrad", { v: v.buf, theta: theta.buf, g: g!.buf, dv: dv.buf }, { n: v.size, P, surrogate });
+    return [dv];
+  });
+  return s;
+}
+
+export { empty };

@@ -1,0 +1,117 @@
+/** Reductions (sum, mean, max over axes) and sumTo, which folds broadcast gradients back to a shape. */
+import { ShapeError } from "../../errors.js";
+import { record } from "../autograd.js";
+import { fmt, normAxis, sameShape } from "../shape.js";
+import type { Tensor } from "../tensor.js";
+import { emptyLike, kernel } from "./core.js";
+
+type RedOp = "sum" | "max" | "min" | "mean";
+
+/** Reduces one axis (keeps rank with size 1 when keepdims). */
+function reduceAxisRaw(x: Tensor, axis: number, op: RedOp, keepdims: boolean): Tensor {
+  const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const mid = x.shape[axis]!;
+  const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const shape = keepdims ? x.shape.map((d, i) => (i === axis ? 1 : d)) : x.shape.filter((_, i) => i !== axis);
+  const y = emptyLike(x, shape);
+  kernel(x.backend, "reduce", { x: x.buf, y: y.buf }, { op, outer, mid, inner });
+  return y;
+}
+
+function axesOf(x: Tensor, axis: number | readonly number[] | undefined, op: string): number[] {
+  if (axis === undefined) return x.shape.map((_, i) => i);
+  const list = typeof axis === "number" ? [axis] : [...axis];
+  return [...new Set(list.map((a) => normAxis(a, x.rank, op)))].sort((a, b) => a - b);
+}
+
+function reduceRaw(x: Tensor, axes: number[], op: RedOp, keepdims: boolean): Tensor {
+  let cur = x;
+  // reduce from the last axis so earlier indices stay valid; keep dims until the end
+  for (let k = axes.length - 1; k >= 0; k--) {
+    const next = reduceAxisRaw(cur, axes[k]!, op, true);
+    if (cur !== x) cur.dispose();
+    cur = next;
+  }
+  if (cur === x) {
+    return x.shareAs(x.shape);
+  }
+  if (!keepdims) {
+    const shape = cur.shape.filter((_, i) => !axes.includes(i));
+    const r = cur.shareAs(shape);
+    cur.dispose();
+    return r;
+  }
+  return cur;
+}
+
+/** Broadcast g (shape of y) back over the reduced axes to x's shape. */
+function expandBack(g: Tensor, xShape: readonly number[], axes: number[]): Tensor {
+  const kept = xShape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const gk = g.shareAs(kept);
+  const zeros = emptyLike(g, xShape);
+  kernel(g.backend, "fill", { y: zeros.buf }, { n: zeros.size, value: 0 });
+  const y = emptyLike(g, xShape);
+  kernel(g.backend, "binary", { a: zeros.buf, b: gk.buf, y: y.buf }, { op: "add", aShape: [...xShape], bShape: kept, yShape: [...xShape] });
+  zeros.dispose();
+  gk.dispose();
+  return y;
+}
+
+export function sum(x: Tensor, axis?: number | readonly number[], keepdims = false): Tensor {
+  const axes = axesOf(x, axis, "sum");
+  const y = reduceRaw(x, axes, "sum", keepdims);
+  record("sum", [x], [y], ([g]) => [expandBack(g!, x.shape, axes)]);
+  return y;
+}
+
+export function mean(x: Tensor, axis?: number | readonly number[], keepdims = false): Tensor {
+  const axes = axesOf(x, axis, "mean");
+  const count = axes.reduce((a, i) => a * x.shape[i]!, 1);
+  const y = reduceRaw(x, axes, "mean", keepdims);
+  record("mean", [x], [y], ([g]) => {
+    const e = expandBack(g!, x.shape, axes);
+    const s = emptyLike(e);
+    kernel(e.backend, "unary", { x: e.buf, y: s.buf }, { op: "scale", n: e.size, p: 1 / count });
+    e.dispose();
+    return [s];
+  });
+  return y;
+}
+
+/** Max over one axis; the gradient goes to every position equal to the max (ties share it fully). */
+export function max(x: Tensor, axis: number, keepdims = false): Tensor {
+  const ax = normAxis(axis, x.rank, "max");
+  const yk = reduceAxisRaw(x, ax, "max", true);
+  const y = keepdims ? yk : yk.shareAs(x.shape.filter((_, i) => i !== ax));
+  if (!keepdims) yk.dispose();
+  record("max", [x], [y], ([g]) => {
+    const kept = x.shape.map((d, i) => (i === ax ? 1 : d));
+    const ymax = y.shareAs(kept);
+    const mask = emptyLike(x);
+    kernel(x.backend, "binary", { a: x.buf, b: ymax.buf, y: mask.buf }, { op: "eq", aShape: [...x.shape], bShape: kept, yShape: [...x.shape] });
+    const gk = g!.shareAs(kept);
+    const out = emptyLike(x);
+    kernel(x.backend, "binary", { a: mask.buf, b: gk.buf, y: out.buf }, { op: "mul", aShape: [...x.shape], bShape: kept, yShape: [...x.shape] });
+    ymax.dispose();
+    gk.dispose();
+    mask.dispose();
+    return [out];
+  });
+  return y;
+}
+
+/** Sums a broadcast gradient back to `shape` (numpy broadcasting rules). Not recorded. */
+export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  if (lead < 0) throw new ShapeError(`sumTo: cannot reduce ${fmt(g.shape)} to the larger shape ${fmt(shape)}`);
+  const axes: number[] = [];
+  for (let i = 0; i < g.rank; i++) {
+    if (i < lead) axes.push(i);
+    else if (shape[i - lead] === 1 && g.shape[i] !== 1) axes.push(i);
+  }
+  const r = reduceRaw(g, axes, "sum", true);
+  const out = r.shareAs(shape);
+  r.dispose();
+  return out;
+}
