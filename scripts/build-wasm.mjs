@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Builds the wasm CPU kernels (src/kernels/wasm/assembly/*.ts, AssemblyScript) with the installed asc into
+// src/kernels/wasm/build/{simd,relaxed}.wasm, and copies them to dist/kernels/wasm/build/ so both tsx (src)
+// and the compiled package (dist) find them next to backend.js. Run by `npm run build:wasm` / `npm run build`.
+// Two variants: plain SIMD, and relaxed SIMD (FMA in gemm); the backend picks one at load by feature detection.
+import asc from "assemblyscript/asc";
+import { copyFileSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const entry = join(root, "src/kernels/wasm/assembly/index.ts");
+const outDir = join(root, "src/kernels/wasm/build");
+const distDir = join(root, "dist/kernels/wasm/build");
+mkdirSync(outDir, { recursive: true });
+mkdirSync(distDir, { recursive: true });
+
+// The JS side owns linear memory (allocator in backend.ts): stub runtime, no AS heap use in kernels.
+const common = ["--runtime", "stub", "-O3", "--noAssert", "--initialMemory", "1", "--enable", "simd"];
+const variants = [
+  { name: "simd", flags: [] },
+  { name: "relaxed", flags: ["--enable", "relaxed-simd"] },
+];
+
+for (const v of variants) {
+  const out = join(outDir, `${v.name}.wasm`);
+  const t0 = Date.now();
+  const { error, stderr } = await asc.main([entry, "-o", out, ...common, ...v.flags]);
+  if (error) {
+    console.error(stderr.toString());
+    console.error(`build-wasm: ${v.name} failed: ${error.message}`);
+    process.exit(1);
+  }
+  copyFileSync(out, join(distDir, `${v.name}.wasm`));
+  console.log(`build-wasm: ${v.name}.wasm (${Date.now() - t0} ms)`);
+}

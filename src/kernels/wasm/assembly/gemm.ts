@@ -1,0 +1,291 @@
+// GEMM for the wasm backend: c (+)= alpha·op(a)·op(b), packed and cache-blocked (GotoBLAS loop order) around
+// a 4×8 register micro-tile, plus spike-sparse variants that skip zero entries of a (cost ∝ spikes).
+// Called from backend.ts (gemm, conv2d via im2col). `scratch` is a JS-owned block of gemmScratchBytes().
+import { fma } from "./simd";
+
+const MR = 4;
+const NR = 8;
+const KC = 256;
+const MC = 128; // A block MC×KC = 128 KiB: stays in L2
+const NC = 2048; // B panel KC×NC = 2 MiB
+
+/** Bytes of scratch gemm needs: packed B panel, packed A block, one edge tile. */
+export function gemmScratchBytes(): usize {
+  return <usize>(KC * NC + MC * KC + MR * NR) << 2;
+}
+
+// Packs rows ic..ic+mc, cols pc..pc+kc of op(a)·alpha into MR-row strips: ap[(strip·kc + p)·MR + r].
+function packA(a: usize, rs: usize, cs: usize, ic: i32, mc: i32, pc: i32, kc: i32, alpha: f32, ap: usize): void {
+  for (let s = 0; s < mc; s += MR) {
+    const rows = min(MR, mc - s);
+    let dst = ap + (<usize>(s * kc) << 2);
+    if (rows == MR && cs == 1) {
+      const r0 = a + ((<usize>(ic + s) * rs + <usize>pc) << 2);
+      const rsb = rs << 2;
+      for (let p = 0; p < kc; p++, dst += 16) {
+        const o = <usize>p << 2;
+        store<f32>(dst, load<f32>(r0 + o) * alpha);
+        store<f32>(dst, load<f32>(r0 + rsb + o) * alpha, 4);
+        store<f32>(dst, load<f32>(r0 + 2 * rsb + o) * alpha, 8);
+        store<f32>(dst, load<f32>(r0 + 3 * rsb + o) * alpha, 12);
+      }
+    } else if (rows == MR && rs == 1) {
+      // transA: the 4 rows of a strip are contiguous in memory
+      const al = f32x4.splat(alpha);
+      let src = a + ((<usize>pc * cs + <usize>(ic + s)) << 2);
+      const csb = cs << 2;
+      for (let p = 0; p < kc; p++, dst += 16, src += csb) v128.store(dst, f32x4.mul(v128.load(src), al));
+    } else {
+      for (let p = 0; p < kc; p++, dst += 16) {
+        for (let r = 0; r < MR; r++) {
+          const val: f32 = r < rows ? load<f32>(a + ((<usize>(ic + s + r) * rs + <usize>(pc + p) * cs) << 2)) * alpha : 0;
+          store<f32>(dst + (<usize>r << 2), val);
+        }
+      }
+    }
+  }
+}
+
+// Packs rows pc..pc+kc, cols jc..jc+nc of op(b) into NR-column strips: bp[(strip·kc + p)·NR + c].
+function packB(b: usize, rs: usize, cs: usize, pc: i32, kc: i32, jc: i32, nc: i32, bp: usize): void {
+  for (let s = 0; s < nc; s += NR) {
+    const cols = min(NR, nc - s);
+    let dst = bp + (<usize>(s * kc) << 2);
+    if (cols == NR && cs == 1) {
+      let src = b + ((<usize>pc * rs + <usize>(jc + s)) << 2);
+      const rsb = rs << 2;
+      for (let p = 0; p < kc; p++, dst += 32, src += rsb) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+      }
+    } else {
+      for (let c = 0; c < NR; c++) {
+        let d = dst + (<usize>c << 2);
+        if (c < cols) {
+          let src = b + ((<usize>(jc + s + c) * cs + <usize>pc * rs) << 2);
+          const rsb = rs << 2;
+          for (let p = 0; p < kc; p++, d += 32, src += rsb) store<f32>(d, load<f32>(src));
+        } else {
+          for (let p = 0; p < kc; p++, d += 32) store<f32>(d, 0);
+        }
+      }
+    }
+  }
+}
+
+// 4×8 tile: out (+)= Σ_p ap[p]·bp[p]. ldo in bytes. add = 0 stores, 1 adds to out.
+// @ts-ignore: decorator
+@inline function micro(ap: usize, bp: usize, kc: i32, out: usize, ldo: usize, add: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  let p = 0;
+  for (; p + 2 <= kc; p += 2, ap += 32, bp += 64) {
+    let b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = fma(a, b0, c00); c01 = fma(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = fma(a, b0, c10); c11 = fma(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = fma(a, b0, c20); c21 = fma(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = fma(a, b0, c30); c31 = fma(a, b1, c31);
+    b0 = v128.load(bp, 32); b1 = v128.load(bp, 48);
+    a = v128.load32_splat(ap, 16);
+    c00 = fma(a, b0, c00); c01 = fma(a, b1, c01);
+    a = v128.load32_splat(ap, 20);
+    c10 = fma(a, b0, c10); c11 = fma(a, b1, c11);
+    a = v128.load32_splat(ap, 24);
+    c20 = fma(a, b0, c20); c21 = fma(a, b1, c21);
+    a = v128.load32_splat(ap, 28);
+    c30 = fma(a, b0, c30); c31 = fma(a, b1, c31);
+  }
+  if (p < kc) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = fma(a, b0, c00); c01 = fma(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = fma(a, b0, c10); c11 = fma(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = fma(a, b0, c20); c21 = fma(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = fma(a, b0, c30); c31 = fma(a, b1, c31);
+  }
+  if (add) {
+    c00 = f32x4.add(c00, v128.load(out)); c01 = f32x4.add(c01, v128.load(out, 16));
+    c10 = f32x4.add(c10, v128.load(out + ldo)); c11 = f32x4.add(c11, v128.load(out + ldo, 16));
+    c20 = f32x4.add(c20, v128.load(out + 2 * ldo)); c21 = f32x4.add(c21, v128.load(out + 2 * ldo, 16));
+    c30 = f32x4.add(c30, v128.load(out + 3 * ldo)); c31 = f32x4.add(c31, v128.load(out + 3 * ldo, 16));
+  }
+  v128.store(out, c00); v128.store(out, c01, 16);
+  v128.store(out + ldo, c10); v128.store(out + ldo, c11, 16);
+  v128.store(out + 2 * ldo, c20); v128.store(out + 2 * ldo, c21, 16);
+  v128.store(out + 3 * ldo, c30); v128.store(out + 3 * ldo, c31, 16);
+}
+
+function zeroOrKeep(c: usize, len: usize, accumulate: bool): void {
+  if (!accumulate) memory.fill(c, 0, len << 2);
+}
+
+/** Dense c[m,n] (+)= alpha·op(a)·op(b). a is [m,k] ([k,m] if transA), b is [k,n] ([n,k] if transB). */
+export function gemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: i32, transB: i32,
+  accumulate: i32, alpha: f32, scratch: usize): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) { zeroOrKeep(c, <usize>m * <usize>n, accumulate != 0); return; }
+  const rsA: usize = transA ? 1 : <usize>k, csA: usize = transA ? <usize>m : 1;
+  const rsB: usize = transB ? 1 : <usize>n, csB: usize = transB ? <usize>k : 1;
+  const bp = scratch;
+  const ap = scratch + (<usize>(KC * NC) << 2);
+  const tile = ap + (<usize>(MC * KC) << 2);
+  const ldc = <usize>n << 2;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const add = accumulate != 0 || pc > 0;
+      packB(b, rsB, csB, pc, kc, jc, nc, bp);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(a, rsA, csA, ic, mc, pc, kc, alpha, ap);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bs = bp + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const as = ap + (<usize>(ir * kc) << 2);
+            const cp = c + ((<usize>(ic + ir) * <usize>n + <usize>(jc + jr)) << 2);
+            if (mr == MR && nr == NR) {
+              if (add) micro(as, bs, kc, cp, ldc, true);
+              else micro(as, bs, kc, cp, ldc, false);
+            } else {
+              micro(as, bs, kc, tile, 32, false);
+              for (let r = 0; r < mr; r++) {
+                for (let q = 0; q < nr; q++) {
+                  const dst = cp + (<usize>r * ldc) + (<usize>q << 2);
+                  const val = load<f32>(tile + (<usize>(r * NR + q) << 2));
+                  store<f32>(dst, add ? load<f32>(dst) + val : val);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Number of nonzero entries of x[0..len): the density test for the sparse path. */
+export function countNonzero(x: usize, len: i32): i32 {
+  let cnt = i32x4.splat(0);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) cnt = i32x4.sub(cnt, f32x4.ne(v128.load(x + (<usize>i << 2)), zero));
+  let total = i32x4.extract_lane(cnt, 0) + i32x4.extract_lane(cnt, 1) + i32x4.extract_lane(cnt, 2) + i32x4.extract_lane(cnt, 3);
+  for (; i < len; i++) if (load<f32>(x + (<usize>i << 2)) != 0) total++;
+  return total;
+}
+
+// crow[0..n) += Σ_{q<cnt} s_q · B[row_q, :], rows/values taken from idx/val lists (cnt ≤ 4).
+// @ts-ignore: decorator
+@inline function axpy4(crow: usize, b: usize, ldb: usize, n: i32, r0: usize, r1: usize, r2: usize, r3: usize,
+  s0: f32, s1: f32, s2: f32, s3: f32): void {
+  const v0 = f32x4.splat(s0), v1 = f32x4.splat(s1), v2 = f32x4.splat(s2), v3 = f32x4.splat(s3);
+  const p0 = b + r0 * ldb, p1 = b + r1 * ldb, p2 = b + r2 * ldb, p3 = b + r3 * ldb;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    let acc = v128.load(crow + o);
+    acc = fma(v0, v128.load(p0 + o), acc);
+    acc = fma(v1, v128.load(p1 + o), acc);
+    acc = fma(v2, v128.load(p2 + o), acc);
+    acc = fma(v3, v128.load(p3 + o), acc);
+    v128.store(crow + o, acc);
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    store<f32>(crow + o, load<f32>(crow + o) + s0 * load<f32>(p0 + o) + s1 * load<f32>(p1 + o)
+      + s2 * load<f32>(p2 + o) + s3 * load<f32>(p3 + o));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function axpy1(crow: usize, brow: usize, n: i32, s: f32): void {
+  const v = f32x4.splat(s);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    v128.store(crow + o, fma(v, v128.load(brow + o), v128.load(crow + o)));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    store<f32>(crow + o, load<f32>(crow + o) + s * load<f32>(brow + o));
+  }
+}
+
+/**
+ * Spike-sparse c[m,n] (+)= alpha·a·b for a [m,k] mostly zero, b [k,n] row-major: per row of a, gather the
+ * nonzero entries (into idx, k i32 of scratch) and add their rows of b, four at a time.
+ */
+export function gemmSparseA(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, accumulate: i32, alpha: f32,
+  idx: usize): void {
+  const ldb = <usize>n << 2;
+  for (let i = 0; i < m; i++) {
+    const crow = c + <usize>i * ldb;
+    if (!accumulate) memory.fill(crow, 0, ldb);
+    const arow = a + ((<usize>i * <usize>k) << 2);
+    let cnt = 0;
+    for (let p = 0; p < k; p++) if (load<f32>(arow + (<usize>p << 2)) != 0) { store<i32>(idx + (<usize>cnt << 2), p); cnt++; }
+    let q = 0;
+    for (; q + 4 <= cnt; q += 4) {
+      const r0 = <usize>load<i32>(idx + (<usize>q << 2)), r1 = <usize>load<i32>(idx + (<usize>q << 2), 4);
+      const r2 = <usize>load<i32>(idx + (<usize>q << 2), 8), r3 = <usize>load<i32>(idx + (<usize>q << 2), 12);
+      axpy4(crow, b, ldb, n, r0, r1, r2, r3,
+        load<f32>(arow + (r0 << 2)) * alpha, load<f32>(arow + (r1 << 2)) * alpha,
+        load<f32>(arow + (r2 << 2)) * alpha, load<f32>(arow + (r3 << 2)) * alpha);
+    }
+    for (; q < cnt; q++) {
+      const r = <usize>load<i32>(idx + (<usize>q << 2));
+      axpy1(crow, b + r * ldb, n, load<f32>(arow + (r << 2)) * alpha);
+    }
+  }
+}
+
+/**
+ * Spike-sparse weight-gradient shape c[m,n] (+)= alpha·aᵀ·b with a stored [k,m] (spikes), b [k,n]:
+ * for each row p of a, every nonzero a[p,i] adds alpha·a[p,i]·b[p,:] to row i of c.
+ */
+export function gemmSparseAT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, accumulate: i32, alpha: f32): void {
+  const ldb = <usize>n << 2;
+  if (!accumulate) memory.fill(c, 0, <usize>m * ldb);
+  for (let p = 0; p < k; p++) {
+    const arow = a + ((<usize>p * <usize>m) << 2);
+    const brow = b + <usize>p * ldb;
+    for (let i = 0; i < m; i++) {
+      const av = load<f32>(arow + (<usize>i << 2));
+      if (av != 0) axpy1(c + <usize>i * ldb, brow, n, av * alpha);
+    }
+  }
+}
+
+/** dst[c, r] = src[r, c] for each of `outer` [rows, cols] matrices of `inner`-float elements (permute). */
+export function transposeBlocks(src: usize, dst: usize, outer: i32, rows: i32, cols: i32, inner: i32): void {
+  const eb = <usize>inner << 2;
+  const mat = <usize>rows * <usize>cols * eb;
+  for (let o = 0; o < outer; o++) {
+    const s0 = src + <usize>o * mat, d0 = dst + <usize>o * mat;
+    if (inner == 1) {
+      // 8×8 blocks keep both sides in cache
+      for (let rb = 0; rb < rows; rb += 8) {
+        const re = min(rows, rb + 8);
+        for (let cb = 0; cb < cols; cb += 8) {
+          const ce = min(cols, cb + 8);
+          for (let r = rb; r < re; r++)
+            for (let c = cb; c < ce; c++)
+              store<f32>(d0 + ((<usize>c * <usize>rows + <usize>r) << 2), load<f32>(s0 + ((<usize>r * <usize>cols + <usize>c) << 2)));
+        }
+      }
+    } else {
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++)
+          memory.copy(d0 + (<usize>c * <usize>rows + <usize>r) * eb, s0 + (<usize>r * <usize>cols + <usize>c) * eb, eb);
+    }
+  }
+}

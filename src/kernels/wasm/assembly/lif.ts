@@ -1,0 +1,246 @@
+// Neuron scans for the wasm backend: LIF forward (spec §1.1), EXODUS / SLAYER backward (spec §3.2, §3.3)
+// with the α-gradient, and the leaky integrator (spec §1.2) forward/backward. Called from backend.ts.
+// Layout [T, N] time-major: SIMD lanes run across 4 neighbouring neurons, the time loop is inside. Tails
+// (N % 4) reuse the vector code on a splatted lane 0, so every lane does the same IEEE ops as the ref scan.
+// The forward scans never fuse multiply-add: f32 results must equal ref/lif.ts bit for bit.
+import { param4, surrogate4 } from "./simd";
+
+// @ts-ignore: decorator
+@inline function ld(p: usize, scalar: bool): v128 {
+  return scalar ? v128.load32_splat(p) : v128.load(p);
+}
+// @ts-ignore: decorator
+@inline function st(p: usize, v: v128, scalar: bool): void {
+  if (scalar) store<f32>(p, f32x4.extract_lane(v, 0));
+  else v128.store(p, v);
+}
+// @ts-ignore: decorator
+@inline function prm(ptr: usize, n: i32, P: i32, scalar: bool): v128 {
+  return scalar ? v128.load32_splat(ptr + (<usize>(n % P) << 2)) : param4(ptr, n, P);
+}
+
+/** §1.1 u_t = α(v_{t−1} − m·s_{t−1}) + x_t, v_t = max(u_t, θlow): rounded op by op, no FMA. */
+// @ts-ignore: decorator
+@inline function lifStep(cur: v128, act: v128, a: v128, m: v128, lo: v128, x: v128): v128 {
+  // pmax(u, lo) = u < lo ? lo : u, exactly the ref's `if (cur < lo) cur = lo` (NaN and −0 included).
+  return f32x4.pmax(f32x4.add(f32x4.mul(a, f32x4.sub(cur, f32x4.mul(act, m))), x), lo);
+}
+/** §1.1 s_t = min(⌊v_t/θ⌋, cap)·1[v_t ≥ θ]. */
+// @ts-ignore: decorator
+@inline function spikeOf(cur: v128, th: v128, cap: v128, capped: bool): v128 {
+  const k = v128.and(f32x4.trunc(f32x4.div(cur, th)), f32x4.ge(cur, th));
+  return capped ? f32x4.min(k, cap) : k;
+}
+
+function lifFwd4(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, minV: usize, spikes: usize,
+  v: usize, T: i32, N: i32, P: i32, maxSpikes: i32, n: i32, scalar: bool): void {
+  const a = prm(alpha, n, P, scalar), th = prm(theta, n, P, scalar), m = prm(sub, n, P, scalar);
+  const lo = minV ? prm(minV, n, P, scalar) : f32x4.splat(-Infinity);
+  const cap = f32x4.splat(<f32>maxSpikes);
+  const capped = maxSpikes > 0;
+  let cur = ld(v0 + (<usize>n << 2), scalar);
+  let act = f32x4.splat(0);
+  const stride = <usize>N << 2;
+  let off = <usize>n << 2;
+  for (let t = 0; t < T; t++, off += stride) {
+    cur = lifStep(cur, act, a, m, lo, ld(x + off, scalar));
+    act = spikeOf(cur, th, cap, capped);
+    st(spikes + off, act, scalar);
+    st(v + off, cur, scalar);
+  }
+}
+
+/** 16 neurons as 4 independent chains: the §1.1 recurrence is latency-bound (div, trunc), so interleave. */
+function lifFwd16(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, minV: usize, spikes: usize,
+  v: usize, T: i32, N: i32, P: i32, maxSpikes: i32, n: i32): void {
+  const a0 = param4(alpha, n, P), a1 = param4(alpha, n + 4, P), a2 = param4(alpha, n + 8, P), a3 = param4(alpha, n + 12, P);
+  const h0 = param4(theta, n, P), h1 = param4(theta, n + 4, P), h2 = param4(theta, n + 8, P), h3 = param4(theta, n + 12, P);
+  const m0 = param4(sub, n, P), m1 = param4(sub, n + 4, P), m2 = param4(sub, n + 8, P), m3 = param4(sub, n + 12, P);
+  const ninf = f32x4.splat(-Infinity);
+  const l0 = minV ? param4(minV, n, P) : ninf, l1 = minV ? param4(minV, n + 4, P) : ninf;
+  const l2 = minV ? param4(minV, n + 8, P) : ninf, l3 = minV ? param4(minV, n + 12, P) : ninf;
+  const cap = f32x4.splat(<f32>maxSpikes);
+  const capped = maxSpikes > 0;
+  const p0 = v0 + (<usize>n << 2);
+  let c0 = v128.load(p0), c1 = v128.load(p0, 16), c2 = v128.load(p0, 32), c3 = v128.load(p0, 48);
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+  const stride = <usize>N << 2;
+  let off = <usize>n << 2;
+  for (let t = 0; t < T; t++, off += stride) {
+    const xp = x + off;
+    c0 = lifStep(c0, s0, a0, m0, l0, v128.load(xp));
+    c1 = lifStep(c1, s1, a1, m1, l1, v128.load(xp, 16));
+    c2 = lifStep(c2, s2, a2, m2, l2, v128.load(xp, 32));
+    c3 = lifStep(c3, s3, a3, m3, l3, v128.load(xp, 48));
+    s0 = spikeOf(c0, h0, cap, capped);
+    s1 = spikeOf(c1, h1, cap, capped);
+    s2 = spikeOf(c2, h2, cap, capped);
+    s3 = spikeOf(c3, h3, cap, capped);
+    const sp = spikes + off, vp = v + off;
+    v128.store(sp, s0); v128.store(sp, s1, 16); v128.store(sp, s2, 32); v128.store(sp, s3, 48);
+    v128.store(vp, c0); v128.store(vp, c1, 16); v128.store(vp, c2, 32); v128.store(vp, c3, 48);
+  }
+}
+
+/** Spec §1.1 forward scan. minV = 0 when absent. x, spikes, v: [T, N]; v0: [N]; params: [P]. */
+export function lifForward(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
+  spikes: usize, v: usize, T: i32, N: i32, P: i32, maxSpikes: i32): void {
+  let n = 0;
+  for (; n + 16 <= N; n += 16) lifFwd16(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n);
+  for (; n + 4 <= N; n += 4) lifFwd4(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, false);
+  for (; n < N; n++) lifFwd4(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, true);
+}
+
+function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
+  dx: usize, dv0: usize, spikes: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: bool,
+  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, n: i32, scalar: bool): void {
+  const a = prm(alpha, n, P, scalar), th = prm(theta, n, P, scalar);
+  const mTrue = prm(sub, n, P, scalar);
+  // SLAYER: m := 0 in the recursion (spec §3.3); the α-gradient still uses the true reset.
+  const m = exodus ? mTrue : f32x4.splat(0);
+  const lo = minV ? prm(minV, n, P, scalar) : f32x4.splat(-Infinity);
+  const one = f32x4.splat(1);
+  const stride = <usize>N << 2;
+  let lam = f32x4.splat(0);
+  let ncNext = f32x4.splat(0); // all-zero mask: λ_{T−1} = y_{T−1}
+  let acc = f32x4.splat(0);
+  const withAlpha = dAlpha != 0;
+  let off = (<usize>(T - 1) * stride) + (<usize>n << 2);
+  for (let t = T - 1; t >= 0; t--, off -= stride) {
+    const vt = ld(v + off, scalar);
+    const sig = surrogate4(kind, vt, th, q0, q1, q2, q3, q4);
+    let y = f32x4.mul(sig, ld(gS + off, scalar));
+    if (gV) y = f32x4.add(y, ld(gV + off, scalar));
+    // §3.2: λ_t = y_t + nc_{t+1}·α(1 − m·σ_t)·λ_{t+1}
+    const carry = f32x4.mul(f32x4.mul(a, f32x4.sub(one, f32x4.mul(m, sig))), lam);
+    lam = f32x4.add(y, v128.and(carry, ncNext));
+    const nc = f32x4.gt(vt, lo);
+    const d = v128.and(lam, nc); // dx_t = nc_t·λ_t
+    st(dx + off, d, scalar);
+    ncNext = nc;
+    if (withAlpha && t > 0) {
+      // dα += dx_t · vpost_{t−1}, vpost = v − m·s with the true m (spec §3.2)
+      const pv = ld(v + off - stride, scalar), ps = ld(spikes + off - stride, scalar);
+      acc = f32x4.add(acc, f32x4.mul(d, f32x4.sub(pv, f32x4.mul(mTrue, ps))));
+    }
+  }
+  // After the loop lam·nc_0 = dx_0.
+  const dx0 = v128.and(lam, ncNext);
+  st(dv0 + (<usize>n << 2), f32x4.mul(a, dx0), scalar);
+  if (withAlpha) {
+    acc = f32x4.add(acc, f32x4.mul(dx0, ld(v0 + (<usize>n << 2), scalar)));
+    const lanes = scalar ? 1 : 4;
+    for (let l = 0; l < lanes; l++) {
+      const pa = dAlpha + (<usize>((n + l) % P) << 2);
+      const val = l == 0 ? f32x4.extract_lane(acc, 0) : l == 1 ? f32x4.extract_lane(acc, 1)
+        : l == 2 ? f32x4.extract_lane(acc, 2) : f32x4.extract_lane(acc, 3);
+      store<f32>(pa, load<f32>(pa) + val);
+    }
+  }
+}
+
+/**
+ * Spec §3.2 EXODUS (exodus = 1) or §3.3 SLAYER (exodus = 0) backward scan. gV, minV, dAlpha = 0 when absent
+ * (dAlpha needs spikes and v0). Surrogate `kind` and q0..q4 as in simd.ts surrogate4.
+ */
+export function lifBackward(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
+  dx: usize, dv0: usize, spikes: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: i32,
+  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32): void {
+  if (dAlpha) memory.fill(dAlpha, 0, <usize>P << 2);
+  if (T <= 0) {
+    for (let n = 0; n < N; n++) store<f32>(dv0 + (<usize>n << 2), 0);
+    return;
+  }
+  let n = 0;
+  for (; n + 4 <= N; n += 4)
+    lifBwd4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, n, false);
+  for (; n < N; n++)
+    lifBwd4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, n, true);
+}
+
+/** Elementwise dv = σ(v, θ)·g (BPTT path). theta read at i % P. */
+export function surrogateGrad(v: usize, theta: usize, g: usize, dv: usize, n: i32, P: i32,
+  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const sig = surrogate4(kind, v128.load(v + o), param4(theta, i, P), q0, q1, q2, q3, q4);
+    v128.store(dv + o, f32x4.mul(sig, v128.load(g + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const sig = surrogate4(kind, v128.load32_splat(v + o), v128.load32_splat(theta + (<usize>(i % P) << 2)), q0, q1, q2, q3, q4);
+    store<f32>(dv + o, f32x4.extract_lane(sig, 0) * load<f32>(g + o));
+  }
+}
+
+/** Elementwise spike function s = min(⌊v/θ⌋, cap)·1[v ≥ θ] (BPTT path); same ops as the scan. */
+export function spikeFn(v: usize, theta: usize, s: usize, n: i32, P: i32, maxSpikes: i32): void {
+  const cap = f32x4.splat(<f32>maxSpikes);
+  const capped = maxSpikes > 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(s + o, spikeOf(v128.load(v + o), param4(theta, i, P), cap, capped));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const k = spikeOf(v128.load32_splat(v + o), v128.load32_splat(theta + (<usize>(i % P) << 2)), cap, capped);
+    store<f32>(s + o, f32x4.extract_lane(k, 0));
+  }
+}
+
+function leakyFwd4(x: usize, v0: usize, alpha: usize, y: usize, T: i32, N: i32, P: i32, n: i32, scalar: bool): void {
+  const a = prm(alpha, n, P, scalar);
+  let cur = ld(v0 + (<usize>n << 2), scalar);
+  const stride = <usize>N << 2;
+  let off = <usize>n << 2;
+  for (let t = 0; t < T; t++, off += stride) {
+    cur = f32x4.add(f32x4.mul(a, cur), ld(x + off, scalar)); // §1.2, rounded op by op like the ref
+    st(y + off, cur, scalar);
+  }
+}
+
+/** Spec §1.2 y_t = α·y_{t−1} + x_t, y_{−1} = v0. */
+export function leakyForward(x: usize, v0: usize, alpha: usize, y: usize, T: i32, N: i32, P: i32): void {
+  let n = 0;
+  for (; n + 4 <= N; n += 4) leakyFwd4(x, v0, alpha, y, T, N, P, n, false);
+  for (; n < N; n++) leakyFwd4(x, v0, alpha, y, T, N, P, n, true);
+}
+
+function leakyBwd4(gY: usize, alpha: usize, dx: usize, dv0: usize, y: usize, v0: usize, dAlpha: usize,
+  T: i32, N: i32, P: i32, n: i32, scalar: bool): void {
+  const a = prm(alpha, n, P, scalar);
+  const stride = <usize>N << 2;
+  let g = f32x4.splat(0);
+  let acc = f32x4.splat(0);
+  const withAlpha = dAlpha != 0;
+  let off = (<usize>(T - 1) * stride) + (<usize>n << 2);
+  for (let t = T - 1; t >= 0; t--, off -= stride) {
+    g = f32x4.add(ld(gY + off, scalar), f32x4.mul(a, g)); // §3.2 adjoint of §1.2
+    st(dx + off, g, scalar);
+    if (withAlpha) {
+      const prev = t > 0 ? ld(y + off - stride, scalar) : ld(v0 + (<usize>n << 2), scalar);
+      acc = f32x4.add(acc, f32x4.mul(g, prev));
+    }
+  }
+  st(dv0 + (<usize>n << 2), f32x4.mul(a, g), scalar);
+  if (withAlpha) {
+    const lanes = scalar ? 1 : 4;
+    for (let l = 0; l < lanes; l++) {
+      const pa = dAlpha + (<usize>((n + l) % P) << 2);
+      const val = l == 0 ? f32x4.extract_lane(acc, 0) : l == 1 ? f32x4.extract_lane(acc, 1)
+        : l == 2 ? f32x4.extract_lane(acc, 2) : f32x4.extract_lane(acc, 3);
+      store<f32>(pa, load<f32>(pa) + val);
+    }
+  }
+}
+
+/** g_t = α·g_{t+1} + gY_t; dx = g; dv0 = α·g_0; dα_p = Σ g_t·y_{t−1}. y, v0, dAlpha = 0 when absent. */
+export function leakyBackward(gY: usize, alpha: usize, dx: usize, dv0: usize, y: usize, v0: usize, dAlpha: usize,
+  T: i32, N: i32, P: i32): void {
+  if (dAlpha) memory.fill(dAlpha, 0, <usize>P << 2);
+  let n = 0;
+  for (; n + 4 <= N; n += 4) leakyBwd4(gY, alpha, dx, dv0, y, v0, dAlpha, T, N, P, n, false);
+  for (; n < N; n++) leakyBwd4(gY, alpha, dx, dv0, y, v0, dAlpha, T, N, P, n, true);
+}
