@@ -7,14 +7,14 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { ExodusError } from "../errors.js";
-// import { register as registerGradcheck } from "./commands/gradcheck.js";
+import { register as registerGradcheck } from "./commands/gradcheck.js";
 
 export function buildProgram(): Command {
   const program = new Command("exodus-snn")
     .description("Train spiking neural networks with exact EXODUS gradients (plus BPTT and SLAYER).")
     .exitOverride()
     .showHelpAfterError();
-  // registerGradcheck(program);
+  registerGradcheck(program);
   return program;
 }
 

@@ -1,0 +1,196 @@
+/**
+ * The gradient harness behind `exodus-snn gradcheck`: runs one spiking-core case through the EXODUS,
+ * BPTT and SLAYER engines and returns spikes, pre-reset v and the gradients w.r.t. x, v0 and α, so
+ * anyone can check EXODUS == BPTT (spec §3.4) on their own numbers. Case arrays are neurons × time.
+ */
+import { ConfigError, ShapeError } from "../errors.js";
+import type { BackendName, DType } from "../kernels/contract.js";
+import { getBackend } from "../kernels/registry.js";
+import { tidy } from "../tensor/memory.js";
+import { add, mul, sum, tensor, transpose } from "../tensor/ops/index.js";
+import { backward } from "../tensor/grad.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { checkAlphas, type GradientEngine, type SpikingDescription } from "./dynamics.js";
+import { bpttEngine } from "./engines/bptt.js";
+import { exodusEngine, slayerEngine } from "./engines/fused.js";
+import type { SpikingEngine } from "./engines/types.js";
+import { MembraneSubtract } from "./reset.js";
+import { MaxSpike, MultiSpike } from "./spikes.js";
+import { surrogateFromSpec } from "./surrogates.js";
+
+export interface GradCase {
+  dtype: DType;
+  alpha: number | number[];
+  threshold: number | number[];
+  membraneSubtract?: number | number[];
+  vInit?: number | number[];
+  minVMem?: number | number[] | null;
+  maxSpikes?: number | null;
+  surrogate: { type: string } & Record<string, unknown>;
+  /** neurons × time */
+  x: number[][];
+  gradSpikes: number[][];
+  gradV?: number[][];
+}
+
+export interface GradResult {
+  spikes: number[][];
+  v: number[][];
+  dx: number[][];
+  dv0: number[];
+  dalpha: number[];
+}
+
+const ENGINES: Record<GradientEngine, SpikingEngine> = { exodus: exodusEngine, bptt: bpttEngine, slayer: slayerEngine };
+
+function matrix(name: string, m: unknown, rows: number | null, cols: number | null): number[][] {
+  if (!Array.isArray(m) || m.length === 0) throw new ShapeError(`case.${name} must be a non-empty array of rows (neurons × time)`);
+  const r = rows ?? m.length;
+  if (m.length !== r) throw new ShapeError(`case.${name} has ${m.length} rows, expected ${r} (one per neuron)`);
+  const c = cols ?? (Array.isArray(m[0]) ? m[0].length : -1);
+  m.forEach((row, i) => {
+    if (!Array.isArray(row) || row.length !== c) throw new ShapeError(`case.${name}[${i}] must have ${c} time steps`);
+    row.forEach((v, j) => {
+      if (typeof v !== "number" || !Number.isFinite(v)) throw new ConfigError(`case.${name}[${i}][${j}] is ${JSON.stringify(v)}; every value must be a finite number`);
+    });
+  });
+  return m as number[][];
+}
+
+function perNeuron(name: string, v: unknown, N: number, def: number[] | null): number[] {
+  if (v === undefined) {
+    if (def) return def;
+    throw new ConfigError(`case.${name} is required`);
+  }
+  const arr = typeof v === "number" ? [v] : v;
+  if (!Array.isArray(arr) || !(arr.length === 1 || arr.length === N)) {
+    throw new ShapeError(`case.${name} must be a number or an array of ${N} numbers (one per neuron)`);
+  }
+  for (const a of arr) if (typeof a !== "number" || !Number.isFinite(a)) throw new ConfigError(`case.${name} holds ${JSON.stringify(a)}; values must be finite numbers`);
+  return arr as number[];
+}
+
+/** Validates a case (ConfigError / ShapeError on problems) and returns it normalised. */
+export function parseCase(raw: unknown): GradCase & { N: number; T: number } {
+  if (!raw || typeof raw !== "object") throw new ConfigError("the case must be a JSON object");
+  const c = raw as Record<string, unknown>;
+  if (c.dtype !== "float64" && c.dtype !== "float32") throw new ConfigError(`case.dtype must be "float64" or "float32", got ${JSON.stringify(c.dtype)}`);
+  const x = matrix("x", c.x, null, null);
+  const N = x.length;
+  const T = x[0]!.length;
+  if (T < 1) throw new ShapeError("case.x needs at least one time step");
+  matrix("gradSpikes", c.gradSpikes, N, T);
+  if (c.gradV !== undefined) matrix("gradV", c.gradV, N, T);
+  const alpha = perNeuron("alpha", c.alpha, N, null);
+  checkAlphas("case", alpha);
+  const threshold = perNeuron("threshold", c.threshold, N, null);
+  for (const t of threshold) if (!(t > 0)) throw new ConfigError(`case.threshold must be > 0, got ${t}`);
+  perNeuron("membraneSubtract", c.membraneSubtract, N, threshold);
+  perNeuron("vInit", c.vInit, N, [0]);
+  if (c.minVMem !== undefined && c.minVMem !== null) {
+    const lo = perNeuron("minVMem", c.minVMem, N, null);
+    for (let i = 0; i < Math.max(lo.length, threshold.length); i++) {
+      const l = lo[lo.length === 1 ? 0 : i]!;
+      const t = threshold[threshold.length === 1 ? 0 : i]!;
+      if (!(t > l)) throw new ConfigError(`threshold (θ = ${t}) must be greater than minVMem (${l}); lower minVMem or raise the threshold`);
+    }
+  }
+  if (c.maxSpikes !== undefined && c.maxSpikes !== null && (!Number.isInteger(c.maxSpikes) || (c.maxSpikes as number) < 1)) {
+    throw new ConfigError(`case.maxSpikes must be null (MultiSpike) or an integer ≥ 1, got ${JSON.stringify(c.maxSpikes)}`);
+  }
+  if (!c.surrogate || typeof c.surrogate !== "object" || typeof (c.surrogate as { type?: unknown }).type !== "string") {
+    throw new ConfigError(`case.surrogate must be an object like {"type": "SingleExponential", "gradWidth": 0.5, "gradScale": 1}`);
+  }
+  surrogateFromSpec(c.surrogate as { type: string });
+  return { ...(c as unknown as GradCase), N, T };
+}
+
+function rows(t: Tensor): number[][] {
+  return (transpose(t).toArray() as number[][]).map((r) => r.map(Number));
+}
+
+/** Runs one engine on the case. Computation happens on the ref backend (float64 or float32). */
+export function runEngine(c: GradCase & { N: number; T: number }, engine: GradientEngine, backend: BackendName = "ref"): GradResult {
+  const { N, T } = c;
+  const be = getBackend(backend);
+  const opts = { dtype: c.dtype, backend: be };
+  const expandP = (v: number | number[] | undefined, def: number[]): number[] => {
+    const a = v === undefined ? def : typeof v === "number" ? [v] : v;
+    return a;
+  };
+  const alphaA = expandP(c.alpha, [1]);
+  const thetaA = expandP(c.threshold, [1]);
+  const subA = expandP(c.membraneSubtract, thetaA);
+  const minA = c.minVMem === undefined || c.minVMem === null ? null : expandP(c.minVMem, [0]);
+  // All per-neuron vectors share one length P (1 or N).
+  const P = [alphaA, thetaA, subA, ...(minA ? [minA] : [])].some((a) => a.length === N) ? N : 1;
+  const full = (a: number[]): number[] => (a.length === P ? a : new Array<number>(P).fill(a[0]!));
+  const v0A = expandP(c.vInit, [0]);
+  const v0Full = v0A.length === N ? v0A : new Array<number>(N).fill(v0A[0]!);
+
+  return tidy(() => {
+    const xT = tensor(c.x.flat(), [N, T], opts);
+    const x = transpose(xT); // [T, N]
+    x.requiresGrad = true;
+    const v0 = tensor(v0Full, [N], { ...opts, requiresGrad: true });
+    const alpha = tensor(alphaA, [alphaA.length], { ...opts, requiresGrad: true });
+    const alphaP = alphaA.length === P ? alpha : mul(alpha, tensor(new Array<number>(P).fill(1), [P], opts));
+    const desc: SpikingDescription = {
+      layer: "gradcheck",
+      spikeFn: c.maxSpikes ? MaxSpike(c.maxSpikes) : MultiSpike,
+      reset: new MembraneSubtract(),
+      surrogate: surrogateFromSpec(c.surrogate),
+      threshold: thetaA,
+      minVMem: minA,
+      normInput: false,
+      decayEarly: false,
+      hasSynapse: false,
+      integrateOnly: false,
+    };
+    const out = ENGINES[engine](
+      desc,
+      {
+        alphaMem: alphaP,
+        alphaSyn: null,
+        theta: tensor(full(thetaA), [P], opts),
+        sub: tensor(full(subA), [P], opts),
+        minV: minA ? tensor(full(minA), [P], opts) : null,
+      },
+      { x, v0, i0: null },
+    );
+    const gS = transpose(tensor(c.gradSpikes.flat(), [N, T], opts));
+    let loss = sum(mul(out.spikes, gS));
+    if (c.gradV) loss = add(loss, sum(mul(out.v, transpose(tensor(c.gradV.flat(), [N, T], opts)))));
+    backward(loss);
+    const zerosN = (n: number) => new Array<number>(n).fill(0);
+    return {
+      spikes: rows(out.spikes),
+      v: rows(out.v),
+      dx: x.grad ? rows(x.grad) : c.x.map((r) => r.map(() => 0)),
+      dv0: v0.grad ? Array.from(v0.grad.dataSync()) : zerosN(N),
+      dalpha: alpha.grad ? Array.from(alpha.grad.dataSync()) : zerosN(alphaA.length),
+    };
+  });
+}
+
+export function runCase(raw: unknown): Record<GradientEngine, GradResult> {
+  const c = parseCase(raw);
+  return { exodus: runEngine(c, "exodus"), bptt: runEngine(c, "bptt"), slayer: runEngine(c, "slayer") };
+}
+
+/** Normwise relative difference max|a − b| / max(max|b|, 1e-30) over all gradient fields. */
+export function maxRelDiff(a: GradResult, b: GradResult): number {
+  let worst = 0;
+  for (const k of ["dx", "dv0", "dalpha"] as const) {
+    const fa = (a[k] as (number | number[])[]).flat() as number[];
+    const fb = (b[k] as (number | number[])[]).flat() as number[];
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < fa.length; i++) {
+      num = Math.max(num, Math.abs(fa[i]! - fb[i]!));
+      den = Math.max(den, Math.abs(fb[i]!));
+    }
+    worst = Math.max(worst, den === 0 ? num : num / den);
+  }
+  return worst;
+}
