@@ -10,7 +10,7 @@ import { ConfigError, ShapeError } from "../errors.js";
 import type { BackendName, Backend, DType } from "../kernels/contract.js";
 import { Module } from "../layers/module.js";
 import { noGrad } from "../tensor/autograd.js";
-import { currentScopeToken, isScopeOpen, keep } from "../tensor/memory.js";
+import { currentScopeToken, isScopeOpen, keep, release } from "../tensor/memory.js";
 import { detach, reshape, select0, tensor, zeros } from "../tensor/ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkGradient, checkTau, toArray, type GradientEngine, type PerNeuron } from "./dynamics.js";
@@ -65,7 +65,7 @@ export class ExpLeak extends Module {
 
   setState(s: { vMem: Tensor | null }): void {
     if (s.vMem) keep(s.vMem);
-    if (this.v_ && this.v_ !== s.vMem) this.v_.dispose();
+    if (this.v_ && this.v_ !== s.vMem) release(this.v_);
     this.v_ = s.vMem;
     this.scope = currentScopeToken();
   }

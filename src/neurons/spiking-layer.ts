@@ -7,7 +7,7 @@ import { ConfigError, NumericalError, ShapeError } from "../errors.js";
 import type { BackendName, DType, Backend } from "../kernels/contract.js";
 import { Module } from "../layers/module.js";
 import { noGrad } from "../tensor/autograd.js";
-import { currentScopeToken, isScopeOpen, keep } from "../tensor/memory.js";
+import { currentScopeToken, isScopeOpen, keep, release } from "../tensor/memory.js";
 import { detach, exp, mulScalar, powScalar, reshape, sum, tensor, unaryRaw, zeros } from "../tensor/ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkAlphas, checkGradient, checkTau, toArray, validateSpiking, type GradientEngine, type PerNeuron, type SpikingDescription } from "./dynamics.js";
@@ -140,7 +140,7 @@ export abstract class SpikingLayer extends Module {
   private replaceState(which: "v" | "i", t: Tensor | null): void {
     const old = which === "v" ? this.vMem_ : this.iSyn_;
     if (t) keep(t);
-    if (old && old !== t) old.dispose();
+    if (old && old !== t) release(old);
     if (which === "v") this.vMem_ = t;
     else this.iSyn_ = t;
   }

@@ -149,3 +149,23 @@ export function currentScopeToken(): object | null {
 export function isScopeOpen(token: object | null): boolean {
   return token === null ? true : scopes.includes(token as Scope);
 }
+
+/**
+ * Hands a kept tensor back to the innermost open scope (it is released when that scope ends, so a graph
+ * built in the scope can still use it); outside any scope it is released now. Used when a layer replaces
+ * its state: the old state may still be an input of the current graph.
+ */
+export function release(t: Tensor): void {
+  const top = scopes[scopes.length - 1];
+  if (!top) {
+    t.dispose();
+    return;
+  }
+  const tok = tokens.get(t);
+  if (tok) {
+    tok.freed = true;
+    finalizer.unregister(t);
+    tokens.delete(t);
+  }
+  top.add(t);
+}
