@@ -145,6 +145,8 @@ export class WasmBackend implements Backend {
   private readonly live = new Map<number, Block>();
   private readonly scratchBlocks = new Map<string, { ptr: number; bytes: number }>();
   private bytesInUse = 0;
+  /** Override of SPARSE_DENSITY_MAX for this instance (tests force the sparse path; benches sweep it). */
+  sparseDensityMax: number | undefined = undefined;
   readonly kernels: Partial<Kernels>;
 
   constructor(opts: { variant?: WasmVariant | "auto" } = {}) {
@@ -286,7 +288,7 @@ export class WasmBackend implements Backend {
     const ex = this.ex;
     if (aSparse && m > 0 && n > 0 && k > 0) {
       const nnz = ex.countNonzero(a, m * k);
-      if (nnz <= SPARSE_DENSITY_MAX * m * k) {
+      if (nnz <= (this.sparseDensityMax ?? SPARSE_DENSITY_MAX) * m * k) {
         let bp = b;
         if (transB) {
           // b is stored [n, k]: make it [k, n] so nonzero entries of a select contiguous rows
