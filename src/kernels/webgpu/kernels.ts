@@ -238,7 +238,7 @@ export function webgpuKernels(L: Launcher): Kernels {
         key: `adam:${decoupled}`,
         body: () => adamWgsl(decoupled),
         bindings: [w("ps", p), r("gs", g), w("ms", m), w("vs", v)],
-        params: [n, ...[lr, beta1, beta2, eps, weightDecay, bc1, bc2].map(f32)],
+        params: [n, ...[lr, beta1, beta2, eps, weightDecay, bc1, bc2, 1 - beta1, 1 - beta2].map(f32)],
         groups: groups(n),
       });
     },

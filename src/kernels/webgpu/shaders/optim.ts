@@ -4,7 +4,7 @@
  */
 import { MAIN_1D } from "./common.js";
 
-/** Words: 1 n, 2 lr, 3 beta1, 4 beta2, 5 eps, 6 weightDecay, 7 bc1, 8 bc2 (f32). */
+/** Words: 1 n, 2 lr, 3 beta1, 4 beta2, 5 eps, 6 weightDecay, 7 bc1, 8 bc2, 9 1−beta1, 10 1−beta2 (f32; 1−β from float64). */
 export function adamWgsl(decoupled: boolean): string {
   return `${MAIN_1D}
   if (gi >= pu(1u)) { return; }
@@ -12,8 +12,8 @@ export function adamWgsl(decoupled: boolean): string {
   var pi = ps[gi];
   var g = gs[gi];
   ${decoupled ? "pi = pi * (1.0 - lr * wd);" : "g = g + wd * pi;"}
-  let mi = b1 * ms[gi] + (1.0 - b1) * g;
-  let vi = b2 * vs[gi] + (1.0 - b2) * g * g;
+  let mi = b1 * ms[gi] + pf(9u) * g;
+  let vi = b2 * vs[gi] + pf(10u) * g * g;
   ms[gi] = mi;
   vs[gi] = vi;
   ps[gi] = pi - (lr * (mi / pf(7u))) / (sqrt(vi / pf(8u)) + eps);
