@@ -1,0 +1,133 @@
+/**
+ * Kernel micro-benchmark for the wasm CPU backend (not a test): gemm GFLOP/s (ref vs wasm plain-SIMD vs
+ * relaxed-SIMD FMA) at 1024³ and the skinny training shapes 8000×512×512 (+ transposed variants), spike-sparse
+ * vs dense gemm over a density sweep (how SPARSE_DENSITY_MAX in src/kernels/wasm/backend.ts was chosen), and
+ * LIF forward / EXODUS backward neuron-steps/s. Prints a table, then one JSON line. `npm run bench:kernels`;
+ * `--quick` runs fewer repetitions. Timings are medians; on shared 2-core machines expect ±20 % noise.
+ */
+import type { Backend, Buf, GemmAttrs } from "../src/kernels/contract.js";
+import { RefBackend } from "../src/kernels/ref/backend.js";
+import { WasmBackend } from "../src/kernels/wasm/backend.js";
+import { Rng } from "../src/util/rng.js";
+
+const quick = process.argv.includes("--quick");
+const REPS = quick ? 3 : 5;
+const rng = new Rng(1234);
+const rows: [string, string][] = [];
+const json: Record<string, number | string> = {};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Median seconds of fn over reps (after one warm-up call). */
+function time(fn: () => void, reps = REPS): number {
+  fn();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    ts.push((performance.now() - t0) / 1000);
+  }
+  return median(ts);
+}
+
+function filled(be: Backend, n: number, gen: () => number): Buf {
+  const b = be.alloc("float32", n);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = gen();
+  be.upload(b, a);
+  return b;
+}
+
+function gemmGflops(be: Backend, at: GemmAttrs, density?: number, reps = REPS): number {
+  const { m, n, k } = at;
+  const a = filled(be, m * k, density === undefined ? () => rng.uniform(-1, 1) : () => (rng.random() < density ? 1 : 0));
+  const b = filled(be, k * n, () => rng.uniform(-1, 1));
+  const c = be.alloc("float32", m * n);
+  const s = time(() => be.kernels.gemm!({ a, b, c }, at), reps);
+  for (const x of [a, b, c]) be.free(x);
+  return (2 * m * n * k) / s / 1e9;
+}
+
+const attrs = (m: number, n: number, k: number, transA = false, transB = false, aSparse = false): GemmAttrs =>
+  ({ m, n, k, transA, transB, accumulate: false, aSparse });
+
+function record(label: string, key: string, value: number, unit: string): void {
+  rows.push([label, `${value.toFixed(unit === "x" ? 2 : 1)} ${unit}`]);
+  json[key] = Number(value.toFixed(3));
+}
+
+const relaxed = new WasmBackend();
+const simd = new WasmBackend({ variant: "simd" });
+const ref = new RefBackend();
+json.wasm_variant = relaxed.variant;
+
+// --- dense gemm --------------------------------------------------------------------------------------
+record("gemm 512³ ref (plain TS)", "gemm_gflops_512_ref", gemmGflops(ref, attrs(512, 512, 512), undefined, 1), "GFLOP/s");
+for (const [name, be] of [["simd", simd], [relaxed.variant, relaxed]] as const) {
+  record(`gemm 1024³ wasm ${name}`, `gemm_gflops_1024_${name}`, gemmGflops(be, attrs(1024, 1024, 1024)), "GFLOP/s");
+  record(`gemm 8000×512×512 NN wasm ${name}`, `gemm_gflops_8000x512x512_nn_${name}`, gemmGflops(be, attrs(8000, 512, 512)), "GFLOP/s");
+  // input gradient dX = dY·Wᵀ and weight gradient dW = Xᵀ·dY of a Linear(512→512) over 8000 rows
+  record(`gemm 8000×512×512 NT wasm ${name}`, `gemm_gflops_8000x512x512_nt_${name}`, gemmGflops(be, attrs(8000, 512, 512, false, true)), "GFLOP/s");
+  record(`gemm 512×512×8000 TN wasm ${name}`, `gemm_gflops_512x512x8000_tn_${name}`, gemmGflops(be, attrs(512, 512, 8000, true, false)), "GFLOP/s");
+}
+json.gemm_gflops_1024 = json[`gemm_gflops_1024_${relaxed.variant}`]!;
+
+// --- spike-sparse vs dense -----------------------------------------------------------------------------
+// Effective GFLOP/s (dense flop count / time) so sparse and dense compare directly.
+const sweep = quick ? [0.05, 0.2] : [0.01, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5];
+let crossNN = 0, crossTN = 0;
+for (const d of sweep) {
+  relaxed.sparseDensityMax = -1;
+  const denseNN = gemmGflops(relaxed, attrs(8000, 512, 512, false, false, true), d, 3);
+  const denseTN = gemmGflops(relaxed, attrs(512, 512, 8000, true, false, true), d, 3);
+  relaxed.sparseDensityMax = 2;
+  const sparseNN = gemmGflops(relaxed, attrs(8000, 512, 512, false, false, true), d, 3);
+  const sparseTN = gemmGflops(relaxed, attrs(512, 512, 8000, true, false, true), d, 3);
+  relaxed.sparseDensityMax = undefined;
+  const pct = Math.round(d * 100);
+  record(`spike gemm NN 8000×512×512 @${pct}%: sparse/dense`, `sparse_speedup_nn_${pct}`, denseNN > 0 ? sparseNN / denseNN : 0, "x");
+  record(`spike gemm TN 512×512×8000 @${pct}%: sparse/dense`, `sparse_speedup_tn_${pct}`, denseTN > 0 ? sparseTN / denseTN : 0, "x");
+  if (sparseNN > denseNN) crossNN = d;
+  if (sparseTN > denseTN) crossTN = d;
+}
+json.sparse_crossover_nn = crossNN;
+json.sparse_crossover_tn = crossTN;
+
+// --- neuron scans --------------------------------------------------------------------------------------
+{
+  const T = 500, N = quick ? 4096 * 4 : 4096 * 16, P = 4096;
+  const be = relaxed;
+  const x = filled(be, T * N, () => rng.uniform(-0.2, 0.6));
+  const v0 = filled(be, N, () => 0);
+  const alpha = filled(be, P, () => rng.uniform(0.8, 0.99));
+  const theta = filled(be, P, () => 1);
+  const sub = filled(be, P, () => 1);
+  const spikes = be.alloc("float32", T * N), v = be.alloc("float32", T * N);
+  const gS = filled(be, T * N, () => rng.uniform(-1, 1));
+  const dx = be.alloc("float32", T * N), dv0 = be.alloc("float32", N), dAlpha = be.alloc("float32", P);
+  const at = { T, N, P, maxSpikes: 0, hasMinV: false };
+  const fwd = time(() => be.kernels.lifForward!({ x, v0, alpha, theta, sub, spikes, v }, at), 3);
+  const bwd = time(() => be.kernels.lifBackward!({ gS, v, alpha, theta, sub, dx, dv0, spikes, v0, dAlpha },
+    { ...at, mode: "exodus", surrogate: { type: "SingleExponential", gradWidth: 0.5, gradScale: 1 } }), 3);
+  const steps = T * N;
+  record(`lifForward T=${T} N=${N}`, "lif_fwd_gsteps", steps / fwd / 1e9, "G neuron-steps/s");
+  record(`lifBackward exodus (+dα) T=${T} N=${N}`, "lif_bwd_gsteps", steps / bwd / 1e9, "G neuron-steps/s");
+  record(`LIF EXODUS fwd+bwd T=${T} N=${N}`, "lif_fwd_bwd_gsteps", steps / (fwd + bwd) / 1e9, "G neuron-steps/s");
+  // ref on a slice of the same problem, for the ratio
+  const Nr = 4096;
+  const rb = new RefBackend();
+  const rx = filled(rb, T * Nr, () => rng.uniform(-0.2, 0.6)), rv0 = filled(rb, Nr, () => 0);
+  const ra = filled(rb, P, () => 0.9), rt = filled(rb, P, () => 1), rs = filled(rb, P, () => 1);
+  const rsp = rb.alloc("float32", T * Nr), rv = rb.alloc("float32", T * Nr);
+  const rf = time(() => rb.kernels.lifForward!({ x: rx, v0: rv0, alpha: ra, theta: rt, sub: rs, spikes: rsp, v: rv },
+    { T, N: Nr, P, maxSpikes: 0, hasMinV: false }), 1);
+  record(`lifForward ref T=${T} N=${Nr}`, "lif_fwd_gsteps_ref", (T * Nr) / rf / 1e9, "G neuron-steps/s");
+}
+
+const w = Math.max(...rows.map((r) => r[0].length));
+console.log(`exodus-snn kernel bench (${quick ? "quick" : "full"}; medians; shared 2-core machine: ±20 % noise)`);
+for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
+console.log(JSON.stringify(json));
