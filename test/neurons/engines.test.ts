@@ -77,6 +77,8 @@ interface GridCase {
   v0: boolean;
   minV: number | null;
   scale: number;
+  /** lower end of the input range as a multiple of scale (default −0.6) */
+  lo?: number;
 }
 
 const surrogates = [
@@ -108,8 +110,8 @@ grid.push(
   },
   {
     name: "LIF with synapse (tauSyn, decayEarly) and trainAlphas",
-    make: (g, dtype) => new LIF({ tauMem: 15, tauSyn: [8, 20], trainAlphas: true, gradient: g, dtype, minVMem: -0.5 } as LIFOptions),
-    F: 2, v0: true, minV: -0.5, scale: 10,
+    make: (g, dtype) => new LIF({ tauMem: 15, tauSyn: [8, 20], trainAlphas: true, gradient: g, dtype, minVMem: -0.02 } as LIFOptions),
+    F: 2, v0: true, minV: -0.02, scale: 10, lo: -1.5,
   },
   {
     name: "LIF normInput off, decayEarly off synapse",
@@ -139,7 +141,7 @@ for (const dtype of ["float64", "float32"] as const) {
       const rng = new Rng(seed + grid.indexOf(gc));
       const shape = [T, B, gc.F];
       const n = T * B * gc.F;
-      const chunks = [0, 1, 2].map(() => randArray(rng, n, -0.6 * gc.scale, gc.scale));
+      const chunks = [0, 1, 2].map(() => randArray(rng, n, (gc.lo ?? -0.6) * gc.scale, gc.scale));
       const weights = [0, 1, 2].map(() => randArray(rng, n, -1, 1));
       const v0 = gc.v0 ? randArray(rng, B * gc.F, -0.2, 0.8) : null;
       const ex = runChunks((g) => gc.make(g, dtype) as Module, "exodus", dtype, chunks, weights, shape, v0, gc.minV);

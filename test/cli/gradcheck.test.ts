@@ -1,0 +1,64 @@
+/** The gradcheck command as a user runs it: JSON contract, battery exit status, bad cases exit 2. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: root, encoding: "utf8" });
+const dir = mkdtempSync(join(tmpdir(), "gradcheck-"));
+
+test("--case prints exactly one JSON object with the documented fields", () => {
+  const f = join(dir, "case.json");
+  writeFileSync(f, JSON.stringify({
+    dtype: "float32", alpha: [0.9, 0.8], threshold: 1, membraneSubtract: 0.7, vInit: [0.2, -0.1], minVMem: -0.5, maxSpikes: 2,
+    surrogate: { type: "MultiGaussian", mu: 0, sigma: 0.5, h: 0.15, s: 6, gradScale: 1 },
+    x: [[1.2, 0.3, -0.9, 2.5], [0.1, 1.9, 0.4, -2]], gradSpikes: [[1, -1, 0.5, 2], [0, 1, 1, -1]], gradV: [[0.1, 0, 0, 0.2], [0, 0, 0.3, 0]],
+  }));
+  const r = cli(["gradcheck", "--case", f]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n");
+  assert.equal(lines.length, 1);
+  const out = JSON.parse(lines[0]!);
+  for (const eng of ["exodus", "bptt", "slayer"]) {
+    const g = out[eng];
+    for (const k of ["spikes", "v", "dx"]) {
+      assert.equal(g[k].length, 2);
+      assert.equal(g[k][0].length, 4);
+    }
+    assert.equal(g.dv0.length, 2);
+    assert.equal(g.dalpha.length, 2);
+  }
+  assert.deepEqual(out.exodus.spikes, out.bptt.spikes);
+});
+
+test("malformed cases exit 2 with a message, no stack trace", () => {
+  const bad: [unknown, string][] = [
+    [{ dtype: "float16" }, "dtype"],
+    [{ dtype: "float64", alpha: 0.9, threshold: 1, surrogate: { type: "Heaviside" }, x: [[1, 2]], gradSpikes: [[1]] }, "gradSpikes"],
+    [{ dtype: "float64", alpha: 0.9, threshold: 1, minVMem: 2, surrogate: { type: "Heaviside" }, x: [[1]], gradSpikes: [[1]] }, "minVMem"],
+    [{ dtype: "float64", alpha: 0.9, threshold: 1, surrogate: { type: "Sigmoid" }, x: [[1]], gradSpikes: [[1]] }, "surrogate"],
+  ];
+  for (const [c, word] of bad) {
+    const f = join(dir, `bad-${word}.json`);
+    writeFileSync(f, JSON.stringify(c));
+    const r = cli(["gradcheck", "--case", f]);
+    assert.equal(r.status, 2, `${word}: ${r.stderr}`);
+    assert.ok(r.stderr.includes(word), `stderr should mention ${word}: ${r.stderr}`);
+    assert.ok(!r.stderr.includes("    at "), "no stack trace");
+  }
+  const nf = cli(["gradcheck", "--case", join(dir, "missing.json")]);
+  assert.equal(nf.status, 2);
+  writeFileSync(join(dir, "notjson.json"), "{ nope");
+  assert.equal(cli(["gradcheck", "--case", join(dir, "notjson.json")]).status, 2);
+});
+
+test("the battery passes and prints the table", () => {
+  const r = cli(["gradcheck", "--seed", "5"]);
+  assert.equal(r.status, 0, r.stdout.slice(-2000));
+  assert.match(r.stdout, /120 passed, 0 failed/);
+});
