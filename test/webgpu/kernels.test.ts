@@ -104,7 +104,7 @@ test("fill, copy (incl. within one buffer), permute", async (t) => {
 test("reduce: sum / mean / max / min, thread and workgroup layouts, NaN propagation", async (t) => {
   const b = await need(t);
   if (!b) return;
-  const shapes: [number, number, number][] = [[1, 1, 1], [3, 1023, 1], [17, 3, 17], [1, 1023, 3], [2, 17, 1023], [1, 5000, 1], [3, 0, 2]];
+  const shapes: [number, number, number][] = [[1, 1, 1], [3, 1023, 1], [17, 3, 17], [1, 1023, 3], [2, 17, 1023], [1, 5000, 1], [3, 0, 2], [1, 20000, 1], [2, 9000, 3]];
   const errors: string[] = [];
   for (const op of ["sum", "mean", "max", "min"] as const) {
     for (const [outer, mid, inner] of shapes) {

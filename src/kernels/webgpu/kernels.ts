@@ -28,14 +28,36 @@ export function webgpuKernels(L: Launcher): Kernels {
 
   function reduceEntries(x: Binding, y: Binding, { op, outer, mid, inner }: ReduceAttrs): void {
     const count = outer * inner;
-    const group = mid >= 128 && count <= 8192;
+    if (mid < 128 || count > 8192) {
+      L.launch({ key: `reduce:${op}:t`, body: () => reduceThreadWgsl(op), bindings: [x, y], params: [count, mid, inner], groups: groups(count) });
+      return;
+    }
+    // Few long rows: one workgroup per output, and for very long rows a first pass over chunks of mid.
+    const chunks = Math.min(Math.ceil(mid / 8192), Math.max(1, Math.floor(65536 / count)));
+    if (chunks === 1) {
+      L.launch({
+        key: `reduce:${op}:g`, body: () => reduceGroupWgsl(op, op === "mean"),
+        bindings: [x, y], params: [count, mid, inner, mid, 1], groups: count,
+      });
+      return;
+    }
+    const len = Math.ceil(mid / chunks);
+    const part = L.scratch(count * chunks * 4);
+    const first = op === "mean" ? "sum" : op;
     L.launch({
-      key: `reduce:${op}:${group ? "g" : "t"}`,
-      body: () => (group ? reduceGroupWgsl(op) : reduceThreadWgsl(op)),
-      bindings: [x, y],
-      params: [count, mid, inner],
-      groups: group ? count : groups(count),
+      key: `reduce:${first}:g`, body: () => reduceGroupWgsl(first, false),
+      bindings: [x, wE("ys", part)], params: [count * chunks, mid, inner, len, chunks], groups: count * chunks,
     });
+    if (op === "mean") {
+      // Σ over chunks, then ÷ mid (not ÷ chunks): a second pass with its own divisor.
+      L.launch({
+        key: "reduce:sum:t:scaled", body: () => reduceThreadWgsl("sum", true),
+        bindings: [rE("xs", part), y], params: [count, chunks, inner, f32(1 / mid)], groups: groups(count),
+      });
+    } else {
+      reduceEntries(rE("xs", part), y, { op, outer, mid: chunks, inner });
+    }
+    L.releaseScratch(part);
   }
 
   /** Sums per-neuron partials [N] over n % P into dAlpha [P], then releases them. */

@@ -18,8 +18,9 @@ function init(op: ReduceOp): string {
   return op === "max" ? "-inf_()" : op === "min" ? "inf_()" : "0.0";
 }
 
-/** One invocation per output (o, i). Words: 1 outer·inner, 2 mid, 3 inner. */
-export function reduceThreadWgsl(op: ReduceOp): string {
+/** One invocation per output (o, i). Words: 1 outer·inner, 2 mid, 3 inner, 4 scale (f32, with `scaled`). */
+export function reduceThreadWgsl(op: ReduceOp, scaled = false): string {
+  const out = scaled ? "acc * pf(4u)" : op === "mean" ? "acc / f32(mid)" : "acc";
   return `${comb(op)}
 ${MAIN_1D}
   if (gi >= pu(1u)) { return; }
@@ -28,12 +29,16 @@ ${MAIN_1D}
   var base = o * mid * inner + i;
   var acc = ${init(op)};
   for (var m = 0u; m < mid; m++) { acc = comb(acc, xs[base]); base += inner; }
-  ys[gi] = ${op === "mean" ? "acc / f32(mid)" : "acc"};
+  ys[gi] = ${out};
 }`;
 }
 
-/** One workgroup per output; lanes stride over mid, then a tree in workgroup memory. Words as reduceThreadWgsl. */
-export function reduceGroupWgsl(op: ReduceOp): string {
+/**
+ * One workgroup per (output, chunk of mid); lanes stride over the chunk, then a tree in workgroup memory.
+ * With chunks > 1 this is the first pass of a two-pass reduction: y is [outer, chunks, inner].
+ * Words: 1 outer·inner·chunks, 2 mid, 3 inner, 4 chunk length, 5 chunks.
+ */
+export function reduceGroupWgsl(op: ReduceOp, finalMean: boolean): string {
   return `${comb(op)}
 var<workgroup> sh: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
@@ -41,18 +46,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let g = wid.x + wid.y * nwg.x;
   if (g >= pu(1u)) { return; }
-  let mid = pu(2u); let inner = pu(3u);
-  let o = g / inner; let i = g % inner;
+  let mid = pu(2u); let inner = pu(3u); let len = pu(4u); let chunks = pu(5u);
+  let c = g % chunks; let oi = g / chunks;
+  let o = oi / inner; let i = oi % inner;
   let base = o * mid * inner + i;
+  let m1 = min(mid, (c + 1u) * len);
   var acc = ${init(op)};
-  for (var m = lid; m < mid; m += ${WG}u) { acc = comb(acc, xs[base + m * inner]); }
+  for (var m = c * len + lid; m < m1; m += ${WG}u) { acc = comb(acc, xs[base + m * inner]); }
   sh[lid] = acc;
   workgroupBarrier();
   for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
     if (lid < s) { sh[lid] = comb(sh[lid], sh[lid + s]); }
     workgroupBarrier();
   }
-  if (lid == 0u) { ys[g] = ${op === "mean" ? "sh[0] / f32(mid)" : "sh[0]"}; }
+  if (lid == 0u) { ys[(o * chunks + c) * inner + i] = ${finalMean ? "sh[0] / f32(mid)" : "sh[0]"}; }
 }`;
 }
 
