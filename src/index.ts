@@ -1,6 +1,9 @@
 /**
  * exodus-snn public API. Nothing is defined here; this file only re-exports.
  */
+// Registers the wasm SIMD backend (the default CPU backend; ref stays available for float64).
+import "./kernels/wasm/backend.js";
+
 export * from "./errors.js";
 export type {
   Backend, BackendName, Buf, DType, FArray, Kernels, KernelName, SurrogateSpec, MemoryStats,

@@ -64,6 +64,7 @@ unaryCase("permute", (x) => O.permute(x, [2, 0, 1]), -1, 1, [2, 3, 4]);
 unaryCase("transpose", O.transpose, -1, 1, [3, 5]);
 unaryCase("narrow0", (x) => O.narrow0(x, 1, 2), -1, 1, [4, 3]);
 unaryCase("select0", (x) => O.select0(x, 2), -1, 1, [4, 3]);
+unaryCase("unstack0", (x) => O.stack0(O.unstack0(x).reverse()), -1, 1, [3, 2]);
 unaryCase("stack0", (x) => O.stack0([O.select0(x, 1), O.select0(x, 0), O.select0(x, 1)]), -1, 1, [2, 3]);
 unaryCase("concat0", (x) => O.concat0([x, O.narrow0(x, 0, 1)]), -1, 1, [3, 2]);
 unaryCase("sumPool2d", (x) => O.sumPool2d(x, 2), -1, 1, [2, 2, 4, 6]);

@@ -7,7 +7,7 @@
  */
 import type { Tensor } from "../../tensor/tensor.js";
 import {
-  add, clampMinBy, mul, oneMinus, reshape, select0, spikeFn, stack0, sub, unaryRaw,
+  add, clampMinBy, mul, oneMinus, reshape, spikeFn, stack0, sub, unaryRaw, unstack0,
 } from "../../tensor/ops/index.js";
 import { noGrad } from "../../tensor/autograd.js";
 import type { SpikingDescription } from "../dynamics.js";
@@ -22,8 +22,9 @@ export const bpttEngine: SpikingEngine = (d: SpikingDescription, p: SpikingParam
   const normFactor = d.normInput ? oneMinus(p.alphaMem) : null;
   const ss: Tensor[] = [];
   const vs: Tensor[] = [];
+  const steps = unstack0(r.x);
   for (let t = 0; t < T; t++) {
-    const inT = reshape(select0(r.x, t), rows);
+    const inT = reshape(steps[t]!, rows);
     let cur = inT;
     if (i && p.alphaSyn) {
       i = add(mul(i, p.alphaSyn), d.decayEarly ? mul(inT, p.alphaSyn) : inT);
@@ -59,8 +60,9 @@ export function leakyBptt(x: Tensor, v0: Tensor, alpha: Tensor, normInput: boole
   let v = reshape(v0, rows);
   const norm = normInput ? oneMinus(alpha) : null;
   const out: Tensor[] = [];
+  const steps = unstack0(x);
   for (let t = 0; t < T; t++) {
-    let cur = reshape(select0(x, t), rows);
+    let cur = reshape(steps[t]!, rows);
     if (norm) cur = mul(cur, norm);
     if (decayEarly) cur = mul(cur, alpha);
     v = add(mul(v, alpha), cur);

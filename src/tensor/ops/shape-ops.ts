@@ -73,6 +73,31 @@ export function select0(x: Tensor, i: number): Tensor {
   return reshape(n, x.shape.slice(1));
 }
 
+/**
+ * Splits x:[n, ...] into n tensors [...] (torch.unbind). One node for all pieces, so the backward writes
+ * every piece's gradient into one buffer instead of n full-size zero tensors (what n select0 calls cost).
+ */
+export function unstack0(x: Tensor): Tensor[] {
+  const n0 = x.shape[0]!;
+  const rest = x.shape.slice(1);
+  const inner = x.size / n0;
+  const outs: Tensor[] = [];
+  for (let i = 0; i < n0; i++) {
+    const y = emptyLike(x, rest);
+    kernel(x.backend, "copy", { x: x.buf, y: y.buf }, { n: inner, srcOffset: i * inner, dstOffset: 0 });
+    outs.push(y);
+  }
+  record("unstack0", [x], outs, (gs) => {
+    const gx = emptyLike(x);
+    kernel(x.backend, "fill", { y: gx.buf }, { n: gx.size, value: 0 });
+    gs.forEach((g, i) => {
+      if (g) kernel(x.backend, "copy", { x: g.buf, y: gx.buf }, { n: inner, srcOffset: 0, dstOffset: i * inner });
+    });
+    return [gx];
+  });
+  return outs;
+}
+
 /** Concatenates along the first axis. */
 export function concat0(xs: readonly Tensor[]): Tensor {
   if (xs.length === 0) throw new ShapeError("concat0: needs at least one tensor");
