@@ -1,0 +1,131 @@
+/**
+ * `npm run bench:peers` (issue 7): exodus-snn (EXODUS, wasm) against a plain PyTorch BPTT loop of the same
+ * networks, same inputs (written to a temp file the Python side reads), 2 threads, median of 7, one
+ * training step (fwd+bwd). Needs Debian's python3-torch (+ libopenblas0-pthread) for the PyTorch side;
+ * without it our numbers are still printed. The last stdout line is one JSON object with every number.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import "../src/kernels/wasm/backend.js";
+import { getBackend, setBackendSync } from "../src/kernels/registry.js";
+import { tidy } from "../src/tensor/memory.js";
+import { linear, randn, reshape, sum, tensor } from "../src/tensor/ops/index.js";
+import { backward } from "../src/tensor/grad.js";
+import { LIF } from "../src/neurons/lif.js";
+import { SingleSpike } from "../src/neurons/spikes.js";
+import type { Tensor } from "../src/tensor/tensor.js";
+import { Rng } from "../src/util/rng.js";
+
+const quick = process.argv.includes("--quick");
+const REPS = quick ? 3 : 7;
+const T = 500;
+const B = 16;
+const PY = process.env.EXODUS_PYTHON ?? "/usr/bin/python3";
+const here = fileURLToPath(new URL(".", import.meta.url));
+
+interface Case { name: string; N: number; layers: ("linear" | "lif")[]; input: "dense" | "spikes"; density?: number }
+const cases: Case[] = [
+  { name: "LIF only", N: 4096, layers: ["lif"], input: "dense" },
+  { name: "Linear+LIF dense", N: 512, layers: ["linear", "lif"], input: "dense" },
+  { name: "Linear+LIF dense", N: 1024, layers: ["linear", "lif"], input: "dense" },
+  ...[512, 1024].flatMap((N) => [0.05, 0.2].map((d) => ({ name: `2×(Linear+LIF) spikes ${d * 100}%`, N, layers: ["linear", "lif", "linear", "lif"] as ("linear" | "lif")[], input: "spikes" as const, density: d }))),
+];
+
+function makeInput(c: Case, rng: Rng): Float32Array {
+  const n = T * B * c.N;
+  const x = new Float32Array(n);
+  if (c.input === "spikes") for (let i = 0; i < n; i++) x[i] = rng.random() < c.density! ? 1 : 0;
+  else for (let i = 0; i < n; i++) x[i] = rng.uniform(0, c.layers[0] === "lif" ? 0.25 : 1);
+  return x;
+}
+
+function ours(c: Case, x: Float32Array): { ms: number; peakMB: number } {
+  setBackendSync("wasm");
+  const be = getBackend("wasm");
+  const rng = new Rng(3);
+  const N = c.N;
+  const ws: Tensor[] = [];
+  const lifs: LIF[] = [];
+  for (const l of c.layers) {
+    if (l === "linear") {
+      const w = randn([N, N], rng, 1 / Math.sqrt(3 * N));
+      w.requiresGrad = true;
+      ws.push(w);
+    } else lifs.push(new LIF({ tauMem: 20, normInput: false, spikeFn: SingleSpike, gradient: "exodus" }));
+  }
+  const times: number[] = [];
+  let peak = 0;
+  for (let r = 0; r < REPS + 1; r++) {
+    tidy(() => {
+      const t0 = performance.now();
+      let h = tensor(x, [T, B, N], { requiresGrad: c.layers[0] === "lif" });
+      let wi = 0;
+      let li = 0;
+      let fromSpikes = c.input === "spikes";
+      for (const l of c.layers) {
+        if (l === "linear") {
+          h = reshape(linear(reshape(h, [T * B, N]), ws[wi++]!, null, { aSparse: fromSpikes }), [T, B, N]);
+        } else {
+          lifs[li]!.resetStates();
+          h = lifs[li++]!.forward(h);
+          fromSpikes = true;
+        }
+      }
+      backward(sum(h));
+      const dt = performance.now() - t0;
+      if (r > 0) times.push(dt);
+      peak = Math.max(peak, be.memoryStats().bytesReserved);
+      for (const w of ws) {
+        w.grad?.dispose();
+        w.grad = null;
+      }
+    });
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[Math.floor(times.length / 2)]!, peakMB: peak / 2 ** 20 };
+}
+
+function torchSide(c: Case, file: string): { ms: number; peak_rss_mb: number } | { error: string } {
+  const r = spawnSync(PY, [join(here, "torch_loop.py"), JSON.stringify({ T, B, N: c.N, tau: 20, layers: c.layers, reps: REPS }), file, "2"], {
+    encoding: "utf8",
+    env: { ...process.env, OMP_NUM_THREADS: "2" },
+  });
+  if (r.status !== 0) return { error: (r.stderr || r.error?.message || "failed").split("\n").filter(Boolean).slice(-1)[0] ?? "failed" };
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+const dir = mkdtempSync(join(tmpdir(), "peers-"));
+const rng = new Rng(11);
+const out: Record<string, number | string> = {};
+let torchMissing: string | null = null;
+console.log(`bench:peers  T=${T} B=${B}, one training step fwd+bwd, median of ${REPS}; ours: EXODUS on wasm; PyTorch: BPTT loop, 2 threads`);
+console.log(`${"case".padEnd(30)}${"N".padStart(6)}${"ours ms".padStart(10)}${"torch ms".padStart(10)}${"speedup".padStart(9)}${"ours MB".padStart(9)}${"torch RSS MB".padStart(14)}`);
+for (const c of cases) {
+  const x = makeInput(c, rng);
+  const file = join(dir, "x.f32");
+  writeFileSync(file, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
+  const o = ours(c, x);
+  const t = torchMissing ? { error: torchMissing } : torchSide(c, file);
+  const key = `${c.name.replace(/[^A-Za-z0-9]+/g, "_")}_N${c.N}`;
+  out[`${key}_ours_ms`] = Number(o.ms.toFixed(2));
+  out[`${key}_ours_peak_mb`] = Number(o.peakMB.toFixed(1));
+  if ("error" in t) {
+    torchMissing = t.error;
+    console.log(`${c.name.padEnd(30)}${String(c.N).padStart(6)}${o.ms.toFixed(1).padStart(10)}${"—".padStart(10)}${"—".padStart(9)}${o.peakMB.toFixed(0).padStart(9)}`);
+  } else {
+    const sp = t.ms / o.ms;
+    out[`${key}_torch_ms`] = Number(t.ms.toFixed(2));
+    out[`${key}_torch_peak_rss_mb`] = Number(t.peak_rss_mb.toFixed(1));
+    out[`${key}_speedup`] = Number(sp.toFixed(3));
+    console.log(`${c.name.padEnd(30)}${String(c.N).padStart(6)}${o.ms.toFixed(1).padStart(10)}${t.ms.toFixed(1).padStart(10)}${(sp.toFixed(2) + "×").padStart(9)}${o.peakMB.toFixed(0).padStart(9)}${t.peak_rss_mb.toFixed(0).padStart(14)}`);
+  }
+}
+rmSync(dir, { recursive: true, force: true });
+if (torchMissing) {
+  console.log(`PyTorch side unavailable (${torchMissing}). Install it with: sudo apt-get install python3-torch libopenblas0-pthread (Debian), or set EXODUS_PYTHON to a python with torch.`);
+  out.torch_error = torchMissing;
+}
+console.log(JSON.stringify(out));
