@@ -31,8 +31,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let m0 = (tile / pu(6u)) * 64u;
   let n0 = (tile % pu(6u)) * 64u;
   let tx = lid % 16u; let ty = lid / 16u;
-  var acc: array<f32, 16>;
-  for (var i = 0u; i < 16u; i++) { acc[i] = 0.0; }
+  // 4×4 accumulators as four vec4 registers (no private arrays: those can spill to local memory).
+  var acc0 = vec4<f32>(0.0); var acc1 = vec4<f32>(0.0); var acc2 = vec4<f32>(0.0); var acc3 = vec4<f32>(0.0);
   for (var k0 = 0u; k0 < K; k0 += 16u) {
     for (var l = 0u; l < 4u; l++) {
       let e = lid + l * 256u;
@@ -43,16 +43,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
-      var av: array<f32, 4>; var bv: array<f32, 4>;
-      for (var i = 0u; i < 4u; i++) { av[i] = As[kk * 64u + ty + 16u * i]; bv[i] = Bs[kk * 64u + tx + 16u * i]; }
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) { acc[i * 4u + j] += av[i] * bv[j]; }
-      }
+      let o = kk * 64u;
+      let bv = vec4<f32>(Bs[o + tx], Bs[o + tx + 16u], Bs[o + tx + 32u], Bs[o + tx + 48u]);
+      acc0 += As[o + ty] * bv;
+      acc1 += As[o + ty + 16u] * bv;
+      acc2 += As[o + ty + 32u] * bv;
+      acc3 += As[o + ty + 48u] * bv;
     }
     workgroupBarrier();
   }
   let alpha = pf(5u);
   let accumulate = pu(4u) != 0u;
+  let rows = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
   for (var i = 0u; i < 4u; i++) {
     let r = m0 + ty + 16u * i;
     if (r >= M) { continue; }
@@ -60,7 +62,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let cc = n0 + tx + 16u * j;
       if (cc >= N) { continue; }
       let idx = r * N + cc;
-      var out = alpha * acc[i * 4u + j];
+      var out = alpha * rows[i][j];
       if (accumulate) { out += c[idx]; }
       c[idx] = out;
     }
