@@ -39,12 +39,13 @@ interface WasmExports {
     T: number, N: number, P: number, maxSpikes: number): void;
   lifBackward(gS: number, gV: number, v: number, alpha: number, theta: number, sub: number, minV: number, dx: number,
     dv0: number, spikes: number, v0: number, dAlpha: number, T: number, N: number, P: number, exodus: number,
-    kind: number, q0: number, q1: number, q2: number, q3: number, q4: number): void;
+    kind: number, q0: number, q1: number, q2: number, q3: number, q4: number, q5: number, scratch: number): void;
+  lifScratchBytes(P: number): number;
   leakyForward(x: number, v0: number, alpha: number, y: number, T: number, N: number, P: number): void;
   leakyBackward(gY: number, alpha: number, dx: number, dv0: number, y: number, v0: number, dAlpha: number,
     T: number, N: number, P: number): void;
   surrogateGrad(v: number, theta: number, g: number, dv: number, n: number, P: number,
-    kind: number, q0: number, q1: number, q2: number, q3: number, q4: number): void;
+    kind: number, q0: number, q1: number, q2: number, q3: number, q4: number, q5: number): void;
   spikeFn(v: number, theta: number, s: number, n: number, P: number, maxSpikes: number): void;
   unary(x: number, y: number, n: number, op: number, p: number): void;
   binary(a: number, b: number, y: number, n: number, op: number, layout: number, L: number, lb: number): void;
@@ -80,14 +81,21 @@ const UNARY_OPS: Record<UnaryOp, number> = {
 const BINARY_OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, gt: 6, ge: 7, eq: 8, pow: 9 };
 const REDUCE_OPS = { sum: 0, max: 1, min: 2, mean: 3 } as const;
 
-/** Surrogate kind code and its parameters q0..q4, in the order assembly/simd.ts surrogate4 reads them. */
-function surrogateArgs(s: SurrogateSpec): [number, number, number, number, number, number] {
+/**
+ * Surrogate kind code and parameters q0..q5 in the form assembly/simd.ts surrogate4 reads them: divisions
+ * and normalisations done here once, in f64 (see the table there).
+ */
+function surrogateArgs(s: SurrogateSpec): [number, number, number, number, number, number, number] {
+  const c = 1 / Math.sqrt(2 * Math.PI);
   switch (s.type) {
-    case "SingleExponential": return [0, s.gradWidth, s.gradScale, 0, 0, 0];
-    case "PeriodicExponential": return [1, s.gradWidth, s.gradScale, 0, 0, 0];
-    case "Heaviside": return [2, s.window, 0, 0, 0, 0];
-    case "Gaussian": return [3, s.mu, s.sigma, s.gradScale, 0, 0];
-    case "MultiGaussian": return [4, s.mu, s.sigma, s.h, s.s, s.gradScale];
+    case "SingleExponential": return [0, s.gradWidth, s.gradScale, 0, 0, 0, 0];
+    case "PeriodicExponential": return [1, -1 / s.gradWidth, s.gradScale, 0, 0, 0, 0];
+    case "Heaviside": return [2, s.window, 0, 0, 0, 0, 0];
+    case "Gaussian": return [3, s.mu, 1 / s.sigma, (s.gradScale * c) / s.sigma, 0, 0, 0];
+    case "MultiGaussian": {
+      const wide = s.s * s.sigma;
+      return [4, s.mu, 1 / s.sigma, ((1 + s.h) * s.gradScale * c) / s.sigma, s.sigma, 1 / wide, (s.h * s.gradScale * c) / wide];
+    }
   }
 }
 
@@ -414,12 +422,13 @@ export class WasmBackend implements Backend {
       },
 
       lifBackward: (io, at) => {
-        const [kind, q0, q1, q2, q3, q4] = surrogateArgs(at.surrogate);
+        const [kind, q0, q1, q2, q3, q4, q5] = surrogateArgs(at.surrogate);
         const withAlpha = io.dAlpha && io.spikes && io.v0;
         if (io.dAlpha && !withAlpha) this.view(io.dAlpha).fill(0, 0, at.P);
         ex.lifBackward(this.p(io.gS), this.po(io.gV), this.p(io.v), this.p(io.alpha), this.p(io.theta), this.p(io.sub),
           at.hasMinV ? this.po(io.minV) : 0, this.p(io.dx), this.p(io.dv0), this.po(io.spikes), this.po(io.v0),
-          withAlpha ? this.p(io.dAlpha!) : 0, at.T, at.N, at.P, at.mode === "exodus" ? 1 : 0, kind, q0, q1, q2, q3, q4);
+          withAlpha ? this.p(io.dAlpha!) : 0, at.T, at.N, at.P, at.mode === "exodus" ? 1 : 0, kind, q0, q1, q2, q3, q4, q5,
+          this.scratch("lif", ex.lifScratchBytes(at.P)));
       },
 
       leakyForward: ({ x, v0, alpha, y }, at) => {
@@ -438,8 +447,8 @@ export class WasmBackend implements Backend {
       },
 
       surrogateGrad: ({ v, theta, g, dv }, at) => {
-        const [kind, q0, q1, q2, q3, q4] = surrogateArgs(at.surrogate);
-        ex.surrogateGrad(this.p(v), this.p(theta), this.p(g), this.p(dv), at.n, at.P, kind, q0, q1, q2, q3, q4);
+        const [kind, q0, q1, q2, q3, q4, q5] = surrogateArgs(at.surrogate);
+        ex.surrogateGrad(this.p(v), this.p(theta), this.p(g), this.p(dv), at.n, at.P, kind, q0, q1, q2, q3, q4, q5);
       },
 
       adamUpdate: ({ p, g, m, v }, at) => {

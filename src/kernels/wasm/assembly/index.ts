@@ -2,7 +2,7 @@
 // scripts/build-wasm.mjs (plain SIMD, relaxed SIMD) and loaded by ../backend.ts, which owns linear memory:
 // kernels never allocate; JS hands them byte offsets of its blocks, starting at heapBase().
 export { gemm, gemmScratchBytes, gemmSparseA, gemmSparseAT, countNonzero, transposeBlocks } from "./gemm";
-export { lifForward, lifBackward, leakyForward, leakyBackward, surrogateGrad, spikeFn } from "./lif";
+export { lifForward, lifBackward, lifScratchBytes, leakyForward, leakyBackward, surrogateGrad, spikeFn } from "./lif";
 export { unary, binary, reduce, softmaxCrossEntropy, adamUpdate, sgdUpdate } from "./elementwise";
 export { im2col, col2im, pool2d, pool2dBackward } from "./conv";
 

@@ -3,7 +3,7 @@
 // Layout [T, N] time-major: SIMD lanes run across 4 neighbouring neurons, the time loop is inside. Tails
 // (N % 4) reuse the vector code on a splatted lane 0, so every lane does the same IEEE ops as the ref scan.
 // The forward scans never fuse multiply-add: f32 results must equal ref/lif.ts bit for bit.
-import { param4, surrogate4 } from "./simd";
+import { param4, surrK1, surrK2, surrogate4 } from "./simd";
 
 // @ts-ignore: decorator
 @inline function ld(p: usize, scalar: bool): v128 {
@@ -82,10 +82,130 @@ function lifFwd16(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, m
   }
 }
 
+
+/** Neurons per chunk of the row-streaming scans: one chunk row is 1 KiB per array, so rows t−1, t stay in L1. */
+const W = 256;
+
+// Parameter vector for lanes at index q (P % 4 == 0) or the hoisted splat (P == 1).
+// @ts-ignore: decorator
+@inline function pv(ptr: usize, q: i32, uniform: bool, splat: v128): v128 {
+  return uniform ? splat : v128.load(ptr + (<usize>q << 2));
+}
+
+/**
+ * Row-streaming forward for P == 1 or P % 4 == 0: time outer, a chunk of ≤ W neurons inner. Every vector in
+ * a row is an independent chain, so the §1.1 recurrence's latency hides behind the chunk, memory is read
+ * in contiguous runs, and the previous state is read back from v[t−1], spikes[t−1] (no scratch).
+ */
+// @ts-ignore: decorator
+@inline function lifFwdRows(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
+  spikes: usize, v: usize, T: i32, N: i32, P: i32, maxSpikes: i32, N4: i32, uniform: bool): void {
+  const aS = v128.load32_splat(alpha), hS = v128.load32_splat(theta), mS = v128.load32_splat(sub);
+  const ninf = f32x4.splat(-Infinity);
+  const lS = minV ? v128.load32_splat(minV) : ninf;
+  const cap = f32x4.splat(<f32>maxSpikes);
+  const capped = maxSpikes > 0;
+  const zero = f32x4.splat(0);
+  const stride = <usize>N << 2;
+  for (let n0 = 0; n0 < N4; n0 += W) {
+    const n1 = min(N4, n0 + W);
+    for (let t = 0; t < T; t++) {
+      const row = <usize>t * stride;
+      let q = uniform ? 0 : n0 % P;
+      for (let n = n0; n < n1; n += 4) {
+        const o = row + (<usize>n << 2);
+        const a = pv(alpha, q, uniform, aS), th = pv(theta, q, uniform, hS), m = pv(sub, q, uniform, mS);
+        const lo = minV ? pv(minV, q, uniform, lS) : ninf;
+        let cur: v128, act: v128;
+        if (t == 0) { cur = v128.load(v0 + (<usize>n << 2)); act = zero; }
+        else { cur = v128.load(v + o - stride); act = v128.load(spikes + o - stride); }
+        cur = lifStep(cur, act, a, m, lo, v128.load(x + o));
+        v128.store(v + o, cur);
+        v128.store(spikes + o, spikeOf(cur, th, cap, capped));
+        if (!uniform) { q += 4; if (q >= P) q = 0; }
+      }
+    }
+  }
+}
+
+/**
+ * Row-streaming EXODUS/SLAYER backward (P == 1 or P % 4 == 0), time outer (reversed), chunk inner.
+ * nc_{t+1}·λ_{t+1} is dx_{t+1}, already written one row below, so §3.2 needs no state but the dα partial
+ * sums (scratch, W floats) and the surrogate's θ coefficients (scratch tables of P floats, or hoisted).
+ */
+// @ts-ignore: decorator
+@inline function lifBwdRows(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
+  dx: usize, dv0: usize, spikes: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: bool,
+  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, N4: i32, scratch: usize, uniform: bool): void {
+  const aS = v128.load32_splat(alpha), hS = v128.load32_splat(theta), mS = v128.load32_splat(sub);
+  const ninf = f32x4.splat(-Infinity);
+  const lS = minV ? v128.load32_splat(minV) : ninf;
+  const one = f32x4.splat(1);
+  const stride = <usize>N << 2;
+  const accS = scratch;
+  const K1 = accS + (<usize>W << 2), K2 = K1 + (<usize>P << 2);
+  const k1S = surrK1(kind, hS, q0), k2S = surrK2(kind, hS, q0, q1);
+  if (!uniform) {
+    for (let p = 0; p < P; p += 4) {
+      const th = v128.load(theta + (<usize>p << 2));
+      v128.store(K1 + (<usize>p << 2), surrK1(kind, th, q0));
+      v128.store(K2 + (<usize>p << 2), surrK2(kind, th, q0, q1));
+    }
+  }
+  const withAlpha = dAlpha != 0;
+  for (let n0 = 0; n0 < N4; n0 += W) {
+    const n1 = min(N4, n0 + W);
+    if (withAlpha) memory.fill(accS, 0, <usize>W << 2);
+    for (let t = T - 1; t >= 0; t--) {
+      const row = <usize>t * stride;
+      const last = t == T - 1;
+      let q = uniform ? 0 : n0 % P;
+      for (let n = n0; n < n1; n += 4) {
+        const o = row + (<usize>n << 2);
+        const a = pv(alpha, q, uniform, aS), th = pv(theta, q, uniform, hS);
+        const mT = pv(sub, q, uniform, mS);
+        const lo = minV ? pv(minV, q, uniform, lS) : ninf;
+        const vt = v128.load(v + o);
+        const sig = surrogate4(kind, vt, th, pv(K1, q, uniform, k1S), pv(K2, q, uniform, k2S), q0, q1, q2, q3, q4, q5);
+        let y = f32x4.mul(sig, v128.load(gS + o));
+        if (gV) y = f32x4.add(y, v128.load(gV + o));
+        // §3.2: λ_t = y_t + α(1 − m·σ_t)·(nc_{t+1}·λ_{t+1}) = y_t + α(1 − m·σ_t)·dx_{t+1}; SLAYER: m := 0 (§3.3)
+        let lam = y;
+        if (!last) {
+          const f = exodus ? f32x4.mul(a, f32x4.sub(one, f32x4.mul(mT, sig))) : a;
+          lam = f32x4.add(y, f32x4.mul(f, v128.load(dx + o + stride)));
+        }
+        const d = v128.and(lam, f32x4.gt(vt, lo)); // dx_t = nc_t·λ_t
+        v128.store(dx + o, d);
+        if (withAlpha) {
+          // dα += dx_t · vpost_{t−1}, vpost = v − m·s with the true m; vpost_{−1} = v0
+          const prev = t > 0 ? f32x4.sub(v128.load(v + o - stride), f32x4.mul(mT, v128.load(spikes + o - stride)))
+            : v128.load(v0 + (<usize>n << 2));
+          const so = accS + (<usize>(n - n0) << 2);
+          v128.store(so, f32x4.add(v128.load(so), f32x4.mul(d, prev)));
+        }
+        if (t == 0) v128.store(dv0 + (<usize>n << 2), f32x4.mul(a, d));
+        if (!uniform) { q += 4; if (q >= P) q = 0; }
+      }
+    }
+    if (withAlpha) {
+      for (let n = n0; n < n1; n++) {
+        const pa = dAlpha + (<usize>(n % P) << 2);
+        store<f32>(pa, load<f32>(pa) + load<f32>(accS + (<usize>(n - n0) << 2)));
+      }
+    }
+  }
+}
+
 /** Spec §1.1 forward scan. minV = 0 when absent. x, spikes, v: [T, N]; v0: [N]; params: [P]. */
 export function lifForward(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
   spikes: usize, v: usize, T: i32, N: i32, P: i32, maxSpikes: i32): void {
   let n = 0;
+  if (P == 1 || (P & 3) == 0) {
+    n = N & ~3;
+    if (P == 1) lifFwdRows(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, true);
+    else lifFwdRows(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, false);
+  }
   for (; n + 16 <= N; n += 16) lifFwd16(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n);
   for (; n + 4 <= N; n += 4) lifFwd4(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, false);
   for (; n < N; n++) lifFwd4(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, true);
@@ -93,12 +213,13 @@ export function lifForward(x: usize, v0: usize, alpha: usize, theta: usize, sub:
 
 function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
   dx: usize, dv0: usize, spikes: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: bool,
-  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, n: i32, scalar: bool): void {
+  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, n: i32, scalar: bool): void {
   const a = prm(alpha, n, P, scalar), th = prm(theta, n, P, scalar);
   const mTrue = prm(sub, n, P, scalar);
   // SLAYER: m := 0 in the recursion (spec §3.3); the α-gradient still uses the true reset.
   const m = exodus ? mTrue : f32x4.splat(0);
   const lo = minV ? prm(minV, n, P, scalar) : f32x4.splat(-Infinity);
+  const k1 = surrK1(kind, th, q0), k2 = surrK2(kind, th, q0, q1);
   const one = f32x4.splat(1);
   const stride = <usize>N << 2;
   let lam = f32x4.splat(0);
@@ -108,7 +229,7 @@ function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub
   let off = (<usize>(T - 1) * stride) + (<usize>n << 2);
   for (let t = T - 1; t >= 0; t--, off -= stride) {
     const vt = ld(v + off, scalar);
-    const sig = surrogate4(kind, vt, th, q0, q1, q2, q3, q4);
+    const sig = surrogate4(kind, vt, th, k1, k2, q0, q1, q2, q3, q4, q5);
     let y = f32x4.mul(sig, ld(gS + off, scalar));
     if (gV) y = f32x4.add(y, ld(gV + off, scalar));
     // §3.2: λ_t = y_t + nc_{t+1}·α(1 − m·σ_t)·λ_{t+1}
@@ -141,35 +262,47 @@ function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub
 
 /**
  * Spec §3.2 EXODUS (exodus = 1) or §3.3 SLAYER (exodus = 0) backward scan. gV, minV, dAlpha = 0 when absent
- * (dAlpha needs spikes and v0). Surrogate `kind` and q0..q4 as in simd.ts surrogate4.
+ * (dAlpha needs spikes and v0). Surrogate `kind` and q0..q5 as in simd.ts surrogate4. scratch: lifScratchBytes().
  */
 export function lifBackward(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
   dx: usize, dv0: usize, spikes: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: i32,
-  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32): void {
+  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, scratch: usize): void {
   if (dAlpha) memory.fill(dAlpha, 0, <usize>P << 2);
   if (T <= 0) {
     for (let n = 0; n < N; n++) store<f32>(dv0 + (<usize>n << 2), 0);
     return;
   }
   let n = 0;
+  if (P == 1 || (P & 3) == 0) {
+    n = N & ~3;
+    if (P == 1) lifBwdRows(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, q5, n, scratch, true);
+    else lifBwdRows(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, q5, n, scratch, false);
+  }
   for (; n + 4 <= N; n += 4)
-    lifBwd4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, n, false);
+    lifBwd4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, q5, n, false);
   for (; n < N; n++)
-    lifBwd4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, n, true);
+    lifBwd4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, q5, n, true);
+}
+
+/** Scratch bytes lifBackward needs: dα partial sums of one chunk, two surrogate coefficient tables. */
+export function lifScratchBytes(P: i32): usize {
+  return (<usize>W << 2) + (<usize>P << 3);
 }
 
 /** Elementwise dv = σ(v, θ)·g (BPTT path). theta read at i % P. */
 export function surrogateGrad(v: usize, theta: usize, g: usize, dv: usize, n: i32, P: i32,
-  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32): void {
+  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    const sig = surrogate4(kind, v128.load(v + o), param4(theta, i, P), q0, q1, q2, q3, q4);
+    const th = param4(theta, i, P);
+    const sig = surrogate4(kind, v128.load(v + o), th, surrK1(kind, th, q0), surrK2(kind, th, q0, q1), q0, q1, q2, q3, q4, q5);
     v128.store(dv + o, f32x4.mul(sig, v128.load(g + o)));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    const sig = surrogate4(kind, v128.load32_splat(v + o), v128.load32_splat(theta + (<usize>(i % P) << 2)), q0, q1, q2, q3, q4);
+    const th = v128.load32_splat(theta + (<usize>(i % P) << 2));
+    const sig = surrogate4(kind, v128.load32_splat(v + o), th, surrK1(kind, th, q0), surrK2(kind, th, q0, q1), q0, q1, q2, q3, q4, q5);
     store<f32>(dv + o, f32x4.extract_lane(sig, 0) * load<f32>(g + o));
   }
 }

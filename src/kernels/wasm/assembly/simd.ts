@@ -22,68 +22,112 @@
   return v;
 }
 
+// exp4's constants as a static table of splatted vectors: V8 rebuilds every v128.const inside a loop from
+// immediates (several instructions each); a load from this L1-resident table is one.
+const EXPC: usize = memory.data<f32>([
+  -87.3, -87.3, -87.3, -87.3,
+  88.7, 88.7, 88.7, 88.7,
+  1.44269504088896341, 1.44269504088896341, 1.44269504088896341, 1.44269504088896341,
+  12582912.0, 12582912.0, 12582912.0, 12582912.0,
+  0.693359375, 0.693359375, 0.693359375, 0.693359375,
+  -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4,
+  1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4,
+  1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3,
+  8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3,
+  4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
+  1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
+  5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
+  1.0, 1.0, 1.0, 1.0,
+  0.5, 0.5, 0.5, 0.5,
+], 16);
+/** Splatted constant i of the table (also used by callers: index 12 = 1.0, 13 = 0.5). */
+// @ts-ignore: decorator
+@inline export function kc(i: i32): v128 {
+  return v128.load(EXPC + (<usize>i << 4));
+}
+
 /** e^x for 4 lanes (Cephes expf polynomial, ≈1–2 ulp); inputs clamped to the normal range. */
 // @ts-ignore: decorator
 @inline export function exp4(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.7));
-  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
-  let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
-  let y = f32x4.splat(1.9875691500e-4);
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.3981999507e-3));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(8.3334519073e-3));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(4.1665795894e-2));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
-  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
-  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1.0));
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
+  // pmin/pmax are single instructions on x64 (min/max with wasm NaN rules are not); NaN still propagates.
+  x = f32x4.pmin(f32x4.pmax(x, kc(0)), kc(1));
+  // Adding 1.5·2²³ rounds x·log2(e) to an integer n (ties to even) held in the low mantissa bits of t.
+  const t = f32x4.add(f32x4.mul(x, kc(2)), kc(3));
+  const fx = f32x4.sub(t, kc(3));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(fx, kc(4))), f32x4.mul(fx, kc(5)));
+  // Estrin-style evaluation: shorter dependency chains than Horner, same terms.
+  const r2 = f32x4.mul(r, r);
+  // (FMA in the relaxed build: exp4 only feeds gradients, never the bit-exact forward scans.)
+  const p01 = fma(kc(6), r, kc(7)); // c5·r + c4
+  const p23 = fma(kc(8), r, kc(9)); // c3·r + c2
+  const p45 = fma(kc(10), r, kc(11)); // c1·r + c0
+  const q = fma(fma(p01, r2, p23), r2, p45);
+  const y = f32x4.add(fma(q, r2, r), kc(12));
+  // 2ⁿ: (bits(t) + 127) << 23 — the magic number's own bits shift out, leaving (n + 127) << 23.
+  const e = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
   return f32x4.mul(y, e);
 }
 
-// Surrogate kinds (same order as SURROGATE_KIND in backend.ts).
+// Surrogate kinds (same order as surrogateArgs in backend.ts).
 export const S_SINGLE_EXP: i32 = 0;
 export const S_PERIODIC_EXP: i32 = 1;
 export const S_HEAVISIDE: i32 = 2;
 export const S_GAUSSIAN: i32 = 3;
 export const S_MULTI_GAUSSIAN: i32 = 4;
 
-const INV_SQRT_2PI: f32 = 0.3989422804014327;
+/*
+ * Surrogate parameters q0..q5 as prepared by backend.ts surrogateArgs (divisions done once, in f64):
+ *   SingleExponential (gradWidth, gradScale) · PeriodicExponential (−1/gradWidth, gradScale) · Heaviside (window)
+ *   Gaussian (mu, 1/sigma, gradScale/(√2π·sigma))
+ *   MultiGaussian (mu, 1/sigma, (1+h)·gradScale/(√2π·sigma), sigma, 1/(s·sigma), h·gradScale/(√2π·s·sigma))
+ * Per-θ coefficients k1, k2 (surrK1/surrK2) are computed once per neuron, outside the time loop.
+ */
 
+/** First θ-dependent coefficient: SE −1/(θ·w) · PE 1/θ · Heaviside θ − window. */
 // @ts-ignore: decorator
-@inline function normalPdf4(x: v128, mu: f32, sigma: f32): v128 {
-  const z = f32x4.mul(f32x4.sub(x, f32x4.splat(mu)), f32x4.splat(<f32>1.0 / sigma));
-  const e = exp4(f32x4.mul(f32x4.mul(z, z), f32x4.splat(-0.5)));
-  return f32x4.mul(e, f32x4.splat(INV_SQRT_2PI / sigma));
+@inline export function surrK1(kind: i32, th: v128, q0: f32): v128 {
+  if (kind == S_SINGLE_EXP) return f32x4.div(f32x4.splat(-1), f32x4.mul(th, f32x4.splat(q0)));
+  if (kind == S_PERIODIC_EXP) return f32x4.div(f32x4.splat(1), th);
+  if (kind == S_HEAVISIDE) return f32x4.sub(th, f32x4.splat(q0));
+  return f32x4.splat(0);
 }
 
-/**
- * σ(v, θ) of spec §1.4 for 4 lanes. p0..p4 are the surrogate's parameters in the order of SurrogateSpec:
- * SingleExponential/PeriodicExponential (gradWidth, gradScale), Heaviside (window), Gaussian (mu, sigma,
- * gradScale), MultiGaussian (mu, sigma, h, s, gradScale).
- */
+/** Second θ-dependent coefficient: SE gradScale/(θ·w) · Heaviside 1/θ. */
 // @ts-ignore: decorator
-@inline export function surrogate4(kind: i32, v: v128, th: v128, p0: f32, p1: f32, p2: f32, p3: f32, p4: f32): v128 {
+@inline export function surrK2(kind: i32, th: v128, q0: f32, q1: f32): v128 {
+  if (kind == S_SINGLE_EXP) return f32x4.div(f32x4.splat(q1), f32x4.mul(th, f32x4.splat(q0)));
+  if (kind == S_HEAVISIDE) return f32x4.div(f32x4.splat(1), th);
+  return f32x4.splat(0);
+}
+
+// @ts-ignore: decorator
+@inline function gauss4(x: v128, mu: f32, invSigma: f32, coef: f32): v128 {
+  const z = f32x4.mul(f32x4.sub(x, f32x4.splat(mu)), f32x4.splat(invSigma));
+  return f32x4.mul(exp4(f32x4.mul(f32x4.mul(z, z), f32x4.splat(-0.5))), f32x4.splat(coef));
+}
+
+/** σ(v, θ) of spec §1.4 for 4 lanes, given k1 = surrK1(θ), k2 = surrK2(θ). */
+// @ts-ignore: decorator
+@inline export function surrogate4(kind: i32, v: v128, th: v128, k1: v128, k2: v128,
+  q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): v128 {
   if (kind == S_SINGLE_EXP) {
-    const w = f32x4.mul(th, f32x4.splat(p0));
-    const e = exp4(f32x4.div(f32x4.neg(f32x4.abs(f32x4.sub(v, th))), w));
-    return f32x4.mul(f32x4.div(f32x4.splat(p1), w), e);
+    // (gradScale/w)·exp(−|v − θ|/w), w = θ·gradWidth
+    return f32x4.mul(k2, exp4(f32x4.mul(f32x4.abs(f32x4.sub(v, th)), k1)));
   }
   if (kind == S_PERIODIC_EXP) {
-    const r = f32x4.sub(f32x4.div(v, th), f32x4.splat(0.5));
+    // r = v/θ − ½; z = v < θ ? v − θ : θ·(2·frac(r) − 1); gradScale·exp(−|z|/gradWidth)
+    const r = f32x4.sub(f32x4.mul(v, k1), f32x4.splat(0.5));
     const fr = f32x4.sub(r, f32x4.floor(r));
     const p = f32x4.mul(th, f32x4.sub(f32x4.add(fr, fr), f32x4.splat(1.0)));
     const z = v128.bitselect(f32x4.sub(v, th), p, f32x4.lt(v, th));
-    return f32x4.mul(f32x4.splat(p1), exp4(f32x4.div(f32x4.neg(f32x4.abs(z)), f32x4.splat(p0))));
+    return f32x4.mul(f32x4.splat(q1), exp4(f32x4.mul(f32x4.abs(z), f32x4.splat(q0))));
   }
-  if (kind == S_HEAVISIDE) {
-    const on = f32x4.ge(v, f32x4.sub(th, f32x4.splat(p0)));
-    return v128.and(f32x4.div(f32x4.splat(1.0), th), on);
-  }
+  if (kind == S_HEAVISIDE) return v128.and(k2, f32x4.ge(v, k1)); // 1/θ where v ≥ θ − window
   const x = f32x4.sub(v, th);
-  if (kind == S_GAUSSIAN) return f32x4.mul(f32x4.splat(p2), normalPdf4(x, p0, p1));
-  // MultiGaussian
-  const g0 = f32x4.mul(normalPdf4(x, p0, p1), f32x4.splat(<f32>1.0 + p2));
-  const g1 = f32x4.mul(normalPdf4(x, p1, p3 * p1), f32x4.splat(p2));
-  const g2 = f32x4.mul(normalPdf4(x, -p1, p3 * p1), f32x4.splat(p2));
-  return f32x4.mul(f32x4.splat(p4), f32x4.sub(f32x4.sub(g0, g1), g2));
+  if (kind == S_GAUSSIAN) return gauss4(x, q0, q1, q2);
+  // MultiGaussian: (1+h)·N(x; mu, σ) − h·N(x; σ, sσ) − h·N(x; −σ, sσ), all times gradScale
+  const g0 = gauss4(x, q0, q1, q2);
+  const g1 = gauss4(x, q3, q4, q5);
+  const g2 = gauss4(x, -q3, q4, q5);
+  return f32x4.sub(f32x4.sub(g0, g1), g2);
 }
