@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-command WebGPU device check for a machine with an NVIDIA GPU (< 8 min): Vulkan ICD present,
 # the adapter Dawn picks, the webgpu kernel test suite, then the Open Neuromorphic benchmark
-# (Linear+LIF, B=16, T=500, N ∈ {4096, 16384}; EXODUS, SLAYER, BPTT stand-in) printing ms and
+# (Linear+LIF, B=16, T=500, N ∈ {4096, 16384}; EXODUS, SLAYER fused kernels, a BPTT per-step kernel
+# stand-in, and the library's tensor path for exodus/slayer/bptt) printing ms and
 # neuron-steps/s. Needs node_modules (incl. the optional `webgpu` package) already installed: no network.
 # Usage: bench/gpu.sh [--no-tests]. Output is meant to be pasted into bench/RESULTS.md.
 set -uo pipefail

@@ -2,16 +2,24 @@
  * WebGPU benchmark for the Open Neuromorphic configuration: Linear(N→N) + LIF, B=16, T=500,
  * N ∈ {4096, 16384}, loss = Σ spikes, forward + backward (weight gradient, as the input needs no grad).
  * EXODUS and SLAYER run the fused backward scans. "BPTT stand-in" times the per-step kernel sequence an
- * op-by-op BPTT would issue (about 8 small kernels per step each way) — it is NOT the tensor/autograd path.
+ * op-by-op BPTT would issue (about 8 small kernels per step each way). The "tensor" rows run the real library
+ * path (LIF layer + autograd, engines exodus / slayer / bptt) on the webgpu backend.
  * Timing as the ON benchmark: 1 warm-up, then repeats until ≥ 2 s and ≥ 3 runs; mean; sync after each
  * phase. On a CPU Vulkan (lavapipe/llvmpipe) it runs a tiny size only: those numbers are not speed claims.
  * Env: GPU_BENCH_N="4096,16384", GPU_BENCH_T, GPU_BENCH_B, GPU_BENCH_FORCE=1 (full sizes on a CPU adapter).
  */
-import { WebGpuBackend } from "../src/kernels/webgpu/backend.js";
+import { createWebGpuBackend } from "../src/kernels/webgpu/backend.js";
 import type { Buf, Kernels } from "../src/kernels/contract.js";
+import { setBackend } from "../src/kernels/registry.js";
+import type { GradientEngine } from "../src/neurons/dynamics.js";
+import { LIF } from "../src/neurons/lif.js";
+import { backward } from "../src/tensor/grad.js";
+import { keep, tidyAsync } from "../src/tensor/memory.js";
+import { linear, randn as randnT, reshape, sum, tensor } from "../src/tensor/ops/index.js";
 import { Rng } from "../src/util/rng.js";
 
-const be = await WebGpuBackend.create();
+await createWebGpuBackend(); // registers "webgpu"; setBackend returns the same started instance
+const be = (await setBackend("webgpu")) as Awaited<ReturnType<typeof createWebGpuBackend>>;
 const info = be.adapterInfo;
 const desc = info ? `${info.vendor} | ${info.architecture} | ${info.device} | ${info.description}` : "(no adapter info)";
 const cpuAdapter = /llvmpipe|lavapipe|swiftshader/i.test(desc);
@@ -43,20 +51,32 @@ const filled = (n: number, value: number): Buf => {
   return h;
 };
 
-async function time(fn: () => void): Promise<number> {
-  fn();
+const budgetMs = Number(process.env.GPU_BENCH_BUDGET_S ?? 270) * 1000;
+const benchStart = performance.now();
+const overBudget = (): boolean => performance.now() - benchStart > budgetMs;
+
+/** Mean ms of fwd and of bwd (each followed by a sync): 1 warm-up, then ≥ 3 runs and ≥ 2 s (max 50). */
+async function time2(fwd: () => void, bwd: () => void = () => {}): Promise<{ fwd: number; bwd: number }> {
+  fwd();
+  bwd();
   await be.sync(); // warm-up (pipelines compiled, pool filled)
-  const times: number[] = [];
+  const f: number[] = [];
+  const b: number[] = [];
   const start = performance.now();
-  while (times.length < 3 || performance.now() - start < 2000) {
+  while (f.length < 3 || (performance.now() - start < 2000 && f.length < 50)) {
     const t0 = performance.now();
-    fn();
+    fwd();
     await be.sync();
-    times.push(performance.now() - t0);
-    if (times.length >= 50) break;
+    const t1 = performance.now();
+    bwd();
+    await be.sync();
+    f.push(t1 - t0);
+    b.push(performance.now() - t1);
   }
-  return times.reduce((a, b) => a + b, 0) / times.length;
+  const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+  return { fwd: mean(f), bwd: mean(b) };
 }
+const time = async (fn: () => void): Promise<number> => (await time2(fn)).fwd;
 
 const results: Record<string, unknown>[] = [];
 for (const N of Ns) {
@@ -139,17 +159,65 @@ async function runConfig(N: number): Promise<void> {
   console.log(`  kernels: gemm ${gemmMs.toFixed(2)} ms (${((2 * T * B * N * N) / gemmMs / 1e6).toFixed(0)} GFLOP/s), ` +
     `lifForward ${scanOnly.toFixed(2)} ms, lifBackward(exodus) ${scanBack.toFixed(2)} ms ` +
     `(${(steps / (scanBack / 1000) / 1e9).toFixed(2)} G neuron-steps/s)`);
+  const row = (label: string, t: { fwd: number; bwd: number }) => {
+    const rate = steps / ((t.fwd + t.bwd) / 1000);
+    console.log(`  ${label.padEnd(34)} fwd ${t.fwd.toFixed(1).padStart(8)} ms   bwd ${t.bwd.toFixed(1).padStart(8)} ms   ` +
+      `fwd+bwd ${(t.fwd + t.bwd).toFixed(1).padStart(8)} ms   ${(rate / 1e6).toFixed(1)} M neuron-steps/s`);
+    results.push({ N, B, T, engine: label, fwdMs: t.fwd, bwdMs: t.bwd, neuronStepsPerS: rate });
+  };
+  const skip = (label: string) => console.log(`  ${label.padEnd(34)} skipped: time budget (GPU_BENCH_BUDGET_S) used up`);
   for (const [label, fwd, bwd] of [
-    ["EXODUS", forward, backward("exodus")],
-    ["SLAYER", forward, backward("slayer")],
+    ["EXODUS (fused kernels)", forward, backward("exodus")],
+    ["SLAYER (fused kernels)", forward, backward("slayer")],
     ["BPTT stand-in (per-step kernels)", bpttForward, bpttBackward],
   ] as const) {
-    const f = await time(fwd);
-    const b = await time(() => { fwd(); bwd(); });
-    const rate = steps / (b / 1000);
-    console.log(`  ${label.padEnd(34)} fwd ${f.toFixed(1).padStart(8)} ms   fwd+bwd ${b.toFixed(1).padStart(8)} ms   ${(rate / 1e6).toFixed(1)} M neuron-steps/s`);
-    results.push({ N, B, T, engine: label, fwdMs: f, fwdBwdMs: b, neuronStepsPerS: rate });
+    if (overBudget()) skip(label);
+    else row(label, await time2(fwd, bwd));
+  }
+  for (const engine of ["exodus", "slayer", "bptt"] as GradientEngine[]) {
+    const label = `tensor path, ${engine}`;
+    if (overBudget()) skip(label);
+    else row(label, await timeTensor(engine, N));
   }
   for (const h of [X, W, alpha, theta, v0, xs, spikes, v, gS, dx, dv0, dW, total, am, ...Object.values(st)]) be.free(h);
   be.trim();
+}
+
+/** The library path: Linear(N→N) → LIF layer, loss = Σ spikes, backward() through autograd (mean of ≥ 3 runs after a warm-up). */
+async function timeTensor(engine: GradientEngine, N: number): Promise<{ fwd: number; bwd: number }> {
+  const r = new Rng(3);
+  const w = keep(randnT([N, N], r, 1 / Math.sqrt(N)));
+  w.requiresGrad = true;
+  const block = Float32Array.from({ length: Math.min(T * B * N, 1 << 22) }, () => r.normal());
+  const xData = new Float32Array(T * B * N);
+  for (let off = 0; off < xData.length; off += block.length) xData.set(block.subarray(0, Math.min(block.length, xData.length - off)), off);
+  const x = keep(tensor(xData, [T * B, N]));
+  const lif = new LIF({ tauMem: 10, gradient: engine, normInput: false });
+  const fwd: number[] = [];
+  const bwd: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < 50 && (i < 4 || performance.now() - start < 2000) && !(i >= 2 && overBudget()); i++) {
+    await tidyAsync(async () => {
+      lif.resetStates();
+      const t0 = performance.now();
+      const loss = sum(lif.forward(reshape(linear(x, w, null), [T, B, N])));
+      await be.sync();
+      const t1 = performance.now();
+      backward(loss);
+      await be.sync();
+      const t2 = performance.now();
+      if (i > 0) {
+        fwd.push(t1 - t0);
+        bwd.push(t2 - t1);
+      }
+      if (w.grad) {
+        w.grad.dispose();
+        w.grad = null;
+      }
+    });
+  }
+  w.dispose();
+  x.dispose();
+  const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+  return { fwd: mean(fwd), bwd: mean(bwd) };
 }
