@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { ExodusError } from "../errors.js";
 import { register as registerGradcheck } from "./commands/gradcheck.js";
+import { register as registerBench } from "./commands/bench.js";
+import { register as registerExperiment } from "./commands/experiment.js";
 
 export function buildProgram(): Command {
   const program = new Command("exodus-snn")
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerGradcheck(program);
+  registerBench(program);
+  registerExperiment(program);
   return program;
 }
 

@@ -1,0 +1,287 @@
+/**
+ * `exodus-snn bench`: side-by-side forward / backward timings of EXODUS, SLAYER and BPTT in one process
+ * on (a) the Open Neuromorphic Linear(N→N)+LIF configuration, (b) the paper's SHD MLP and (c) a scaled
+ * version of the paper's DVS Gesture conv net. Every engine gets identical weights and input; medians of
+ * repeats after one warm-up, except where a case is too slow (marked `reps: 1, warm: false`).
+ */
+import { cpus } from "node:os";
+import { setBackendSync, currentBackend } from "../kernels/registry.js";
+import type { GradientEngine } from "../neurons/dynamics.js";
+import { backward } from "../tensor/grad.js";
+import { tidy } from "../tensor/memory.js";
+import { sum, tensor } from "../tensor/ops/index.js";
+import { Rng } from "../util/rng.js";
+import { DEFAULT_NEURON, dvsConvSpecs, initWeights, mlpSpecs, SpikingNet, type LayerSpec } from "./net.js";
+import { barChart } from "./svg.js";
+
+export const BENCH_ENGINES: GradientEngine[] = ["exodus", "slayer", "bptt"];
+
+export interface EngineTiming {
+  fwdMs: number;
+  bwdMs: number;
+  totalMs: number;
+  /** Repeats behind the median; 1 means a single cold measurement. */
+  reps: number;
+  warm: boolean;
+  speedupVsBptt: { fwd: number; bwd: number; total: number } | null;
+  /** Largest backend bytesInUse sampled after forward and after backward (activations + graph + grads). */
+  peakBackendMB: number;
+  /** Backend bytes held between forward and backward: what the engine saves for the backward pass. */
+  savedForBackwardMB: number;
+  rssMB: number;
+  neuronStepsPerS: number;
+}
+
+export interface BenchCase {
+  name: string;
+  description: string;
+  T: number;
+  B: number;
+  neuronSteps: number;
+  engines: Partial<Record<GradientEngine, EngineTiming>>;
+  skipped?: Partial<Record<GradientEngine, string>>;
+}
+
+export interface BenchResult {
+  meta: { node: string; date: string; backend: string; cpus: number; quick: boolean; note: string };
+  cases: BenchCase[];
+  seconds: number;
+}
+
+interface CaseDef {
+  name: string;
+  description: string;
+  specs: LayerSpec[];
+  inShape: number[];
+  T: number;
+  B: number;
+  inputRate: number;
+  gain: number;
+  neuron: typeof DEFAULT_NEURON;
+  /** engine → [reps, warm-up?]; BPTT on the largest cases is measured once. */
+  reps: (e: GradientEngine) => [number, boolean];
+  /** Skip an engine (documented reason) when it cannot finish in a sensible time on this machine. */
+  skip?: (e: GradientEngine) => string | null;
+}
+
+const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+const MB = 1024 * 1024;
+
+function timeEngine(def: CaseDef, engine: GradientEngine, xData: Float32Array): EngineTiming {
+  const ws = initWeights(def.specs, 11, def.gain);
+  const net = new SpikingNet(ws, engine, def.neuron);
+  const be = currentBackend();
+  const [reps, warm] = def.reps(engine);
+  const fwd: number[] = [];
+  const bwd: number[] = [];
+  let peak = 0;
+  let saved = 0;
+  for (let r = 0; r < reps + (warm ? 1 : 0); r++) {
+    net.resetStates();
+    net.zeroGrad();
+    const before = be.memoryStats().bytesInUse;
+    tidy(() => {
+      const x = tensor(xData, def.inShape);
+      const t0 = performance.now();
+      const loss = sum(net.forward(x)); // the peers' benchmark loss: sum of the output
+      const t1 = performance.now();
+      const afterF = be.memoryStats().bytesInUse;
+      backward(loss);
+      const t2 = performance.now();
+      const afterB = be.memoryStats().bytesInUse;
+      peak = Math.max(peak, afterF - before, afterB - before);
+      saved = Math.max(saved, afterF - before);
+      if (r > 0 || !warm) {
+        fwd.push(t1 - t0);
+        bwd.push(t2 - t1);
+      }
+    });
+  }
+  net.zeroGrad();
+  net.dispose();
+  const f = median(fwd);
+  const b = median(bwd);
+  const steps = net.neuronSteps(def.T, def.B);
+  return {
+    fwdMs: f,
+    bwdMs: b,
+    totalMs: f + b,
+    reps,
+    warm,
+    speedupVsBptt: null,
+    peakBackendMB: peak / MB,
+    savedForBackwardMB: saved / MB,
+    rssMB: process.memoryUsage().rss / MB,
+    neuronStepsPerS: steps / ((f + b) / 1000),
+  };
+}
+
+function caseDefs(quick: boolean): CaseDef[] {
+  const lif = { ...DEFAULT_NEURON, tauMem: 10, singleSpike: false }; // ON benchmark: LIF(tau_mem=10), MultiSpike default
+  const all = (n: number): ((e: GradientEngine) => [number, boolean]) => () => [n, true];
+  const defs: CaseDef[] = [];
+  const Ns = quick ? [256, 512] : [512, 1024, 4096];
+  const T = quick ? 100 : 500;
+  for (const N of Ns) {
+    defs.push({
+      name: `linear${N}+lif`,
+      description: `Linear(${N}→${N}, no bias)+LIF(τ=10), B=16, T=${T}, input randn, loss = Σ output (Open Neuromorphic config)`,
+      specs: mlpSpecs([N, N], false),
+      inShape: [T, 16, N],
+      T,
+      B: 16,
+      inputRate: -1,
+      gain: 1,
+      neuron: lif,
+      // N=4096 is ~270 GFLOP of gemm per forward: one cold measurement per engine
+      reps: N >= 4096 ? () => [1, false] : N >= 1024 ? all(2) : all(quick ? 2 : 3),
+    });
+  }
+  const shdB = quick ? 32 : 128;
+  const shdT = quick ? 100 : 250;
+  defs.push({
+    name: "shd-mlp",
+    description: `SHD net 100→128→128→128 LIF→20 Linear readout, T=${shdT}, B=${shdB}, Bernoulli(0.05) input, IAF-like τ=1e5, SingleSpike, loss = Σ readout`,
+    specs: mlpSpecs([100, 128, 128, 128, 20], true),
+    inShape: [shdT, shdB, 100],
+    T: shdT,
+    B: shdB,
+    inputRate: 0.05,
+    gain: 3,
+    neuron: { ...DEFAULT_NEURON, tauMem: 1e5 },
+    reps: all(quick ? 2 : 3),
+  });
+  const size = quick ? 16 : 32;
+  const dT = quick ? 50 : 100;
+  const dB = quick ? 2 : 4;
+  defs.push({
+    name: "dvs-conv",
+    description: `DVS Gesture conv net scaled: ${size}×${size}×2 input (paper 64×64), 4 × [Conv3×3(no bias) → SumPool2 → IAF-like LIF], channels 4·2^i (paper base 2, 4 layers in the timing runs), Linear→11 LIF; T=${dT} (paper 300), B=${dB} (paper 16), Bernoulli(0.05) events`,
+    specs: dvsConvSpecs({ size, cIn: 2, base: 4, layers: 4, classes: 11 }),
+    inShape: [dT, dB, 2, size, size],
+    T: dT,
+    B: dB,
+    inputRate: 0.05,
+    gain: 3,
+    neuron: { ...DEFAULT_NEURON, tauMem: 1e5, threshold: 0.25 },
+    reps: all(quick ? 1 : 2),
+  });
+  return defs;
+}
+
+function input(def: CaseDef): Float32Array {
+  const rng = new Rng(3);
+  const n = def.inShape.reduce((a, b) => a * b, 1);
+  return def.inputRate < 0
+    ? Float32Array.from({ length: n }, () => rng.normal())
+    : Float32Array.from({ length: n }, () => (rng.random() < def.inputRate ? 1 : 0));
+}
+
+export function runBench(opts: { quick?: boolean; only?: string[]; engines?: GradientEngine[]; log?: (s: string) => void } = {}): BenchResult {
+  const t0 = performance.now();
+  const quick = !!opts.quick;
+  const log = opts.log ?? (() => {});
+  setBackendSync("wasm");
+  const engines = opts.engines ?? BENCH_ENGINES;
+  const cases: BenchCase[] = [];
+  for (const def of caseDefs(quick)) {
+    if (opts.only?.length && !opts.only.some((o) => def.name.includes(o))) continue;
+    const x = input(def);
+    const probe = new SpikingNet(initWeights(def.specs, 11, def.gain), "exodus", def.neuron);
+    const c: BenchCase = { name: def.name, description: def.description, T: def.T, B: def.B, neuronSteps: probe.neuronSteps(def.T, def.B), engines: {} };
+    probe.dispose();
+    log(`\n${def.name}: ${def.description}`);
+    for (const e of engines) {
+      const why = def.skip?.(e);
+      if (why) {
+        (c.skipped ??= {})[e] = why;
+        log(`  ${e.padEnd(7)} skipped: ${why}`);
+        continue;
+      }
+      const t = timeEngine(def, e, x);
+      c.engines[e] = t;
+      log(
+        `  ${e.padEnd(7)} fwd ${t.fwdMs.toFixed(1).padStart(9)} ms  bwd ${t.bwdMs.toFixed(1).padStart(9)} ms  total ${t.totalMs.toFixed(1).padStart(9)} ms  ` +
+          `${(t.neuronStepsPerS / 1e6).toFixed(1).padStart(7)} M neuron-steps/s  saved-for-bwd ${t.savedForBackwardMB.toFixed(0)} MB  peak ${t.peakBackendMB.toFixed(0)} MB  rss ${t.rssMB.toFixed(0)} MB  (${t.warm ? `median of ${t.reps}` : "single cold run"})`,
+      );
+    }
+    const bp = c.engines.bptt;
+    if (bp) {
+      for (const t of Object.values(c.engines)) {
+        t.speedupVsBptt = { fwd: bp.fwdMs / t.fwdMs, bwd: bp.bwdMs / t.bwdMs, total: bp.totalMs / t.totalMs };
+      }
+      const ex = c.engines.exodus;
+      if (ex) log(`  EXODUS vs BPTT: forward ${ex.speedupVsBptt!.fwd.toFixed(2)}×, backward ${ex.speedupVsBptt!.bwd.toFixed(2)}×, total ${ex.speedupVsBptt!.total.toFixed(2)}×`);
+    }
+    cases.push(c);
+  }
+  return {
+    meta: {
+      node: process.version,
+      date: new Date().toISOString(),
+      backend: "wasm (SIMD, single-threaded)",
+      cpus: cpus().length,
+      quick,
+      note: "CPU wasm, one thread; BPTT = per-step autograd through the unrolled LIF with the reset in the graph",
+    },
+    cases,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** Flat JSON for the last stdout line: case → engine → numbers (rounded to 4 significant digits). */
+export function benchJson(r: BenchResult): Record<string, unknown> {
+  const round = (v: number) => Number(v.toPrecision(4));
+  const cases: Record<string, Record<string, Record<string, number>>> = {};
+  for (const c of r.cases) {
+    const row: Record<string, Record<string, number>> = {};
+    for (const [e, t] of Object.entries(c.engines)) {
+      row[e] = {
+        fwd_ms: round(t.fwdMs),
+        bwd_ms: round(t.bwdMs),
+        total_ms: round(t.totalMs),
+        reps: t.reps,
+        ...(t.speedupVsBptt ? { fwd_speedup_vs_bptt: round(t.speedupVsBptt.fwd), bwd_speedup_vs_bptt: round(t.speedupVsBptt.bwd), total_speedup_vs_bptt: round(t.speedupVsBptt.total) } : {}),
+        peak_backend_mb: round(t.peakBackendMB),
+        saved_for_backward_mb: round(t.savedForBackwardMB),
+        rss_mb: round(t.rssMB),
+        neuron_steps_per_s: round(t.neuronStepsPerS),
+      };
+    }
+    cases[c.name] = row;
+  }
+  return { bench: "exodus-snn", ...r.meta, seconds: round(r.seconds), cases };
+}
+
+export function benchMarkdown(r: BenchResult): string {
+  const L: string[] = [];
+  L.push(`Node ${r.meta.node}, ${r.meta.backend}, ${r.meta.date}${r.meta.quick ? " (--quick sizes)" : ""}.`);
+  L.push("");
+  L.push("| case | engine | fwd ms | bwd ms | total ms | fwd × | bwd × | total × vs BPTT | M neuron-steps/s | saved for bwd MB | peak MB | runs |");
+  L.push("|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const c of r.cases) {
+    for (const [e, t] of Object.entries(c.engines)) {
+      const s = t.speedupVsBptt;
+      L.push(
+        `| ${c.name} | ${e} | ${t.fwdMs.toFixed(1)} | ${t.bwdMs.toFixed(1)} | ${t.totalMs.toFixed(1)} | ${s ? s.fwd.toFixed(2) : "–"} | ${s ? s.bwd.toFixed(2) : "–"} | ${s ? s.total.toFixed(2) : "–"} | ${(t.neuronStepsPerS / 1e6).toFixed(1)} | ${t.savedForBackwardMB.toFixed(0)} | ${t.peakBackendMB.toFixed(0)} | ${t.warm ? `median of ${t.reps}` : "1 (cold)"} |`,
+      );
+    }
+    for (const [e, why] of Object.entries(c.skipped ?? {})) L.push(`| ${c.name} | ${e} | skipped: ${why} |||||||||||`);
+  }
+  L.push("");
+  for (const c of r.cases) L.push(`- **${c.name}**: ${c.description}`);
+  return L.join("\n");
+}
+
+export function benchSvg(r: BenchResult): string {
+  return barChart(
+    r.cases.map((c) => ({
+      label: c.name,
+      values: BENCH_ENGINES.filter((e) => c.engines[e]).flatMap((e) => [
+        { label: `${e} fwd`, value: c.engines[e]!.fwdMs },
+        { label: `${e} bwd`, value: c.engines[e]!.bwdMs },
+      ]),
+    })),
+    { title: `Forward / backward ms per step (wasm CPU${r.meta.quick ? ", --quick" : ""}), lower is better`, yLabel: "ms", logY: true },
+  );
+}
