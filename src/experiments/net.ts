@@ -4,6 +4,8 @@
  * instantiated under EXODUS, SLAYER and BPTT side by side. Kept private to src/experiments on purpose:
  * the experiments must not change when the public layer API evolves.
  */
+// the experiments run on the wasm backend: register it even when only this module is imported
+import "../kernels/wasm/backend.js";
 import { LIF } from "../neurons/lif.js";
 import { SingleSpike } from "../neurons/spikes.js";
 import { SingleExponential } from "../neurons/surrogates.js";

@@ -164,7 +164,7 @@ function caseDefs(quick: boolean): CaseDef[] {
     inputRate: 0.05,
     gain: 3,
     neuron: { ...DEFAULT_NEURON, tauMem: 1e5, threshold: 0.25 },
-    reps: all(quick ? 1 : 2),
+    reps: all(quick ? 3 : 2),
   });
   return defs;
 }
