@@ -10,6 +10,8 @@ import { ExodusError } from "../errors.js";
 import { register as registerGradcheck } from "./commands/gradcheck.js";
 import { register as registerBench } from "./commands/bench.js";
 import { register as registerExperiment } from "./commands/experiment.js";
+import { register as registerTrain } from "./commands/train.js";
+import { register as registerEval } from "./commands/eval.js";
 
 export function buildProgram(): Command {
   const program = new Command("exodus-snn")
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerGradcheck(program);
   registerBench(program);
   registerExperiment(program);
+  registerTrain(program);
+  registerEval(program);
   return program;
 }
 

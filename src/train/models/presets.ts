@@ -1,0 +1,193 @@
+/**
+ * Model configs as plain JSON (what `--config model.json` reads and what a run directory stores beside the
+ * checkpoint) and the named presets. buildModel turns a config into a Sequential whose parameter names
+ * ("0.weight", "1.tauMem", …) match a PyTorch nn.Sequential of the same layers.
+ */
+import { ConfigError } from "../../errors.js";
+import type { DType } from "../../kernels/contract.js";
+import { Conv2d } from "../../layers/conv2d.js";
+import { Dropout } from "../../layers/dropout.js";
+import { Flatten } from "../../layers/flatten.js";
+import { Linear } from "../../layers/linear.js";
+import type { Module } from "../../layers/module.js";
+import { AvgPool2d, SumPool2d } from "../../layers/pool.js";
+import { Sequential } from "../../layers/sequential.js";
+import type { GradientEngine } from "../../neurons/dynamics.js";
+import { ExpLeak } from "../../neurons/exp-leak.js";
+import { IAF } from "../../neurons/iaf.js";
+import { LIF } from "../../neurons/lif.js";
+import { MembraneSubtract } from "../../neurons/reset.js";
+import { MultiSpike, SingleSpike } from "../../neurons/spikes.js";
+import { SingleExponential } from "../../neurons/surrogates.js";
+import { Rng } from "../../util/rng.js";
+import type { LossSpec } from "../losses.js";
+
+/** Spiking-neuron options shared by lif and iaf entries. */
+export interface NeuronSpec {
+  spikeThreshold?: number;
+  /** "multi" (default) or "single" spike per step. */
+  spikeFn?: "multi" | "single";
+  gradWidth?: number;
+  gradScale?: number;
+  minVMem?: number | null;
+}
+
+export type LayerSpec =
+  | { type: "linear"; in: number; out: number; bias?: boolean; weightNorm?: boolean }
+  | { type: "conv2d"; in: number; out: number; kernel: number; stride?: number; padding?: number; bias?: boolean; weightNorm?: boolean }
+  | { type: "sumpool2d" | "avgpool2d"; kernel: number; stride?: number }
+  | { type: "flatten" }
+  | { type: "dropout"; p: number }
+  | ({ type: "lif"; tauMem: number; tauSyn?: number | null; normInput?: boolean; trainTau?: boolean } & NeuronSpec)
+  | ({ type: "iaf" } & NeuronSpec)
+  | { type: "expleak"; tauMem: number; normInput?: boolean };
+
+export interface ModelConfig {
+  /** Per-step input shape (without T and B), e.g. [784] or [2, 34, 34]. */
+  inputShape: number[];
+  classes: number;
+  layers: LayerSpec[];
+  /** The loss this model is meant to train with (the readout decides: spikes → ce-count, ExpLeak → ce-max). */
+  loss: LossSpec;
+}
+
+export interface BuildOptions {
+  gradient: GradientEngine;
+  seed: number;
+  dtype?: DType;
+}
+
+function neuronOpts(s: NeuronSpec, gradient: GradientEngine, name: string, dtype: DType) {
+  return {
+    gradient,
+    name,
+    dtype,
+    spikeThreshold: s.spikeThreshold ?? 1,
+    spikeFn: s.spikeFn === "single" ? SingleSpike : MultiSpike,
+    reset: new MembraneSubtract(),
+    surrogate: new SingleExponential({ gradWidth: s.gradWidth ?? 0.5, gradScale: s.gradScale ?? 1 }),
+    minVMem: s.minVMem ?? null,
+  };
+}
+
+/** Builds the network; initial weights come from Rng(seed) in layer order (same seed → same weights). */
+export function buildModel(cfg: ModelConfig, o: BuildOptions): Sequential {
+  if (!Array.isArray(cfg.layers) || cfg.layers.length === 0) throw new ConfigError("model config: 'layers' must be a non-empty array");
+  const rng = new Rng(o.seed);
+  const dtype = o.dtype ?? "float32";
+  const mods: Module[] = cfg.layers.map((l, i): Module => {
+    const name = `layer ${i} (${l.type})`;
+    switch (l.type) {
+      case "linear":
+        return new Linear(l.in, l.out, { bias: l.bias, weightNorm: l.weightNorm, rng, dtype });
+      case "conv2d":
+        return new Conv2d(l.in, l.out, l.kernel, { stride: l.stride, padding: l.padding, bias: l.bias, weightNorm: l.weightNorm, rng, dtype });
+      case "sumpool2d":
+        return new SumPool2d(l.kernel, l.stride);
+      case "avgpool2d":
+        return new AvgPool2d(l.kernel, l.stride);
+      case "flatten":
+        return new Flatten();
+      case "dropout":
+        return new Dropout(l.p, { rng: rng.fork() });
+      case "lif":
+        return new LIF({ ...neuronOpts(l, o.gradient, name, dtype), tauMem: l.tauMem, tauSyn: l.tauSyn ?? null, normInput: l.normInput, trainTau: l.trainTau });
+      case "iaf":
+        return new IAF(neuronOpts(l, o.gradient, name, dtype));
+      case "expleak":
+        return new ExpLeak({ tauMem: l.tauMem, normInput: l.normInput, gradient: o.gradient, name, dtype });
+      default:
+        throw new ConfigError(`model config: layer ${i} has unknown type '${(l as { type: string }).type}'; use linear, conv2d, sumpool2d, avgpool2d, flatten, dropout, lif, iaf or expleak`);
+    }
+  });
+  return new Sequential(...mods);
+}
+
+/** Task facts a preset needs. */
+export interface TaskShape {
+  inputShape: number[];
+  classes: number;
+}
+
+const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+/**
+ * Presets:
+ * - mlp: [flatten] → Linear(in→256) → LIF → Linear(256→C) → LIF; CE on counts. The main job's default.
+ * - mlp-readout: … → LIF → Linear(256→C) → ExpLeak readout; CE on max over time (the paper's SHD setup).
+ * - shd: in → 128 LIF → 128 LIF → 128 LIF → Linear→C readout, no bias, τ=30 (paper §6.2 SHD).
+ * - nmnist-paper: Conv(2→12,5,pad1)-LIF-SumPool2-Conv(12→64,5)-LIF-SumPool2-Linear(→C)-LIF, θ=0.1 … τ=50 (paper §6.2).
+ * - conv: Conv(C→12,5,s2,p2)-LIF-Conv(12→32,3,s2,p1)-LIF-Linear(→classes)-LIF on image inputs; CE on counts.
+ *   Generalises far better than the MLP from 8,000 digits (the main job's default).
+ * - tiny: in → 16 LIF → C LIF (tests).
+ */
+export const PRESETS = ["mlp", "mlp-readout", "conv", "shd", "nmnist-paper", "tiny"] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+export function presetConfig(name: string, task: TaskShape, opts: { hidden?: number; tauMem?: number } = {}): ModelConfig {
+  const inF = numel(task.inputShape);
+  const C = task.classes;
+  const flat: LayerSpec[] = task.inputShape.length > 1 ? [{ type: "flatten" }] : [];
+  const H = opts.hidden ?? 256;
+  const tau = opts.tauMem ?? 10;
+  // normInput off (as in the paper's networks): with the (1 − α) input scaling a PyTorch-initialised
+  // 784→256 layer barely fires at τ = 10 and the MLP underfits MNIST (measured: 87 % vs 93 % after 2 epochs)
+  const lif = { type: "lif", tauMem: tau, normInput: false } as const;
+  switch (name) {
+    case "mlp":
+      return {
+        inputShape: task.inputShape, classes: C, loss: { name: "ce-count", scale: 1 },
+        layers: [...flat, { type: "linear", in: inF, out: H }, lif, { type: "linear", in: H, out: C }, lif],
+      };
+    case "mlp-readout":
+      return {
+        inputShape: task.inputShape, classes: C, loss: { name: "ce-max" },
+        layers: [...flat, { type: "linear", in: inF, out: H }, lif, { type: "linear", in: H, out: C }, { type: "expleak", tauMem: tau }],
+      };
+    case "shd": {
+      const lif = { type: "lif", tauMem: 30, normInput: false, spikeFn: "single" } as const;
+      return {
+        inputShape: task.inputShape, classes: C, loss: { name: "ce-max" },
+        layers: [...flat, { type: "linear", in: inF, out: 128, bias: false }, lif, { type: "linear", in: 128, out: 128, bias: false }, lif,
+          { type: "linear", in: 128, out: 128, bias: false }, lif, { type: "linear", in: 128, out: C, bias: false }, { type: "expleak", tauMem: 30 }],
+      };
+    }
+    case "nmnist-paper": {
+      if (task.inputShape.length !== 3) throw new ConfigError(`preset nmnist-paper needs an image input [C, H, W], the task gives [${task.inputShape}]`);
+      const [c, h, w] = task.inputShape as [number, number, number];
+      const h1 = Math.floor((h + 2 - 5 + 1) / 2), w1 = Math.floor((w + 2 - 5 + 1) / 2);
+      const h2 = Math.floor((h1 - 5 + 1) / 2), w2 = Math.floor((w1 - 5 + 1) / 2);
+      const lif = { type: "lif", tauMem: 50, normInput: false, spikeThreshold: 0.1, spikeFn: "single" } as const;
+      return {
+        inputShape: task.inputShape, classes: C, loss: { name: "ce-count" },
+        layers: [
+          { type: "conv2d", in: c, out: 12, kernel: 5, padding: 1, bias: false }, lif, { type: "sumpool2d", kernel: 2 },
+          { type: "conv2d", in: 12, out: 64, kernel: 5, bias: false }, lif, { type: "sumpool2d", kernel: 2 },
+          { type: "flatten" }, { type: "linear", in: 64 * h2 * w2, out: C, bias: false }, lif,
+        ],
+      };
+    }
+    case "conv": {
+      if (task.inputShape.length !== 3) throw new ConfigError(`preset conv needs an image input [C, H, W], the task gives [${task.inputShape}]`);
+      const [c, h, w] = task.inputShape as [number, number, number];
+      const c1 = opts.hidden ?? 12;
+      const h1 = Math.floor((h - 1) / 2) + 1, w1 = Math.floor((w - 1) / 2) + 1;
+      const h2 = Math.floor((h1 - 1) / 2) + 1, w2 = Math.floor((w1 - 1) / 2) + 1;
+      return {
+        inputShape: task.inputShape, classes: C, loss: { name: "ce-count" },
+        layers: [
+          { type: "conv2d", in: c, out: c1, kernel: 5, stride: 2, padding: 2 }, lif,
+          { type: "conv2d", in: c1, out: 32, kernel: 3, stride: 2, padding: 1 }, lif,
+          { type: "flatten" }, { type: "linear", in: 32 * h2 * w2, out: C }, lif,
+        ],
+      };
+    }
+    case "tiny":
+      return {
+        inputShape: task.inputShape, classes: C, loss: { name: "ce-count" },
+        layers: [...flat, { type: "linear", in: inF, out: opts.hidden ?? 16 }, { ...lif, tauMem: opts.tauMem ?? 5, spikeThreshold: 0.5 }, { type: "linear", in: opts.hidden ?? 16, out: C }, { ...lif, tauMem: opts.tauMem ?? 5, spikeThreshold: 0.5 }],
+      };
+    default:
+      throw new ConfigError(`unknown model preset '${name}'; use one of ${PRESETS.join(", ")} or --config model.json`);
+  }
+}

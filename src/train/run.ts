@@ -1,0 +1,115 @@
+/**
+ * What the `train` and `eval` commands share: choosing the device (wasm when its build loads, else ref),
+ * the run directory layout (config.json, checkpoint/, metrics.jsonl, report.html), building the task and
+ * model from a saved config, and writing the HTML report. Kept out of cli/ so scripts and the benchmark can
+ * run a whole training job without commander.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { ConfigError, UsageError } from "../errors.js";
+import { currentBackend, setBackendSync } from "../kernels/registry.js";
+import type { Sequential } from "../layers/sequential.js";
+import { renderReport } from "../cli/report.js";
+import { saveModelWeights } from "./checkpoint.js";
+import { writeFileAtomic } from "./safetensors.js";
+import { buildModel } from "./models/presets.js";
+import { createTask, type Task } from "./tasks/index.js";
+import { Trainer, type TrainConfig } from "./trainer.js";
+
+export type DeviceName = "wasm" | "ref" | "auto";
+
+/** Selects the backend; "auto" takes wasm when its module is present and loads. Returns the name used. */
+export async function selectDevice(device: DeviceName): Promise<"wasm" | "ref"> {
+  if (device === "ref") {
+    setBackendSync("ref");
+    return "ref";
+  }
+  try {
+    // the wasm backend registers itself on import (src/kernels/wasm/backend.ts)
+    await import("../kernels/wasm/backend.js");
+    setBackendSync("wasm");
+    return "wasm";
+  } catch (e) {
+    if (device === "wasm") throw new ConfigError(`the wasm backend could not be loaded (${(e as Error).message}); run 'npm run build:wasm' or use --device ref`);
+    setBackendSync("ref");
+    return "ref";
+  }
+}
+
+export function currentDeviceName(): string {
+  return currentBackend().name;
+}
+
+export function taskFor(cfg: TrainConfig): Task {
+  return createTask(cfg.task, { encoding: cfg.encoding, T: cfg.T, limitTrain: cfg.limitTrain, limitTest: cfg.limitTest });
+}
+
+export function modelFor(cfg: TrainConfig): Sequential {
+  return buildModel(cfg.model, { gradient: cfg.gradient, seed: cfg.seed, dtype: cfg.dtype });
+}
+
+/** Reads <run>/config.json; accepts the run directory or its checkpoint/ subdirectory. */
+export function readRunConfig(dir: string): { runDir: string; cfg: TrainConfig } {
+  let runDir = resolve(dir);
+  if (!existsSync(join(runDir, "config.json")) && existsSync(join(runDir, "..", "config.json"))) runDir = resolve(runDir, "..");
+  const p = join(runDir, "config.json");
+  if (!existsSync(p)) throw new UsageError(`${dir} is not a run directory (no config.json); pass the --out directory of a train run`);
+  return { runDir, cfg: JSON.parse(readFileSync(p, "utf8")) as TrainConfig };
+}
+
+export function writeRunConfig(runDir: string, cfg: TrainConfig): void {
+  mkdirSync(join(runDir, "checkpoint"), { recursive: true });
+  const text = JSON.stringify(cfg, null, 2) + "\n";
+  writeFileAtomic(join(runDir, "config.json"), text);
+  // the model config beside the weights, so checkpoint/ alone is enough to rebuild the network
+  writeFileAtomic(join(runDir, "checkpoint", "config.json"), text);
+}
+
+export interface FinalResult {
+  test_accuracy: number;
+  test_loss: number;
+  train_accuracy: number | null;
+  epochs: number;
+  seconds: number;
+  train_seconds: number;
+  task: string;
+  model: string;
+  gradient: string;
+  device: string;
+  spikes_per_neuron: Record<string, number>;
+  out: string;
+  report: string;
+}
+
+/** Evaluates, probes one sample and writes report.html (plus final model weights); returns the result. */
+export function finishRun(trainer: Trainer, runDir: string, cfg: TrainConfig, startMs: number): FinalResult {
+  const ev = trainer.evaluate("test");
+  const probe = trainer.probe(0);
+  const last = trainer.state.history[trainer.state.history.length - 1];
+  const report = join(runDir, "report.html");
+  const result: FinalResult = {
+    test_accuracy: ev.accuracy,
+    test_loss: ev.loss,
+    train_accuracy: last ? last.train_accuracy : null,
+    epochs: trainer.state.epoch,
+    seconds: (performance.now() - startMs) / 1000,
+    train_seconds: trainer.state.seconds,
+    task: trainer.task.name,
+    model: cfg.modelName,
+    gradient: cfg.gradient,
+    device: currentDeviceName(),
+    spikes_per_neuron: ev.spikesPerNeuron,
+    out: runDir,
+    report,
+  };
+  saveModelWeights(join(runDir, "model.safetensors"), trainer.model, { epoch: String(trainer.state.epoch), test_accuracy: String(ev.accuracy) });
+  writeFileAtomic(report, renderReport({
+    title: `exodus-snn: ${trainer.task.name}, ${cfg.modelName}, ${cfg.gradient} gradients`,
+    config: { ...cfg, task_description: trainer.task.description },
+    history: trainer.state.history,
+    final: result,
+    confusion: ev.confusion,
+    probe,
+  }));
+  return result;
+}
