@@ -80,7 +80,10 @@ function sparseGemmCases(): Case[] {
 }
 
 /** LIF parameters: sizes with P | N, P ∈ {1, N, a divisor with and without P % 4 = 0}. */
-const LIF_SHAPES: [number, number, number][] = [[1, 1, 1], [7, 3, 3], [50, 17, 1], [13, 36, 12], [9, 18, 6], [40, 1023, 1], [3, 64, 64]];
+const LIF_SHAPES: [number, number, number][] = [
+  [1, 1, 1], [7, 3, 3], [50, 17, 1], [13, 36, 12], [9, 18, 6], [40, 1023, 1], [3, 64, 64],
+  [3, 8200, 4100], [2, 4101, 1], // more than one 4096-neuron chunk of the row-streaming scans
+];
 
 function lifInputs(T: number, N: number, P: number) {
   const theta = rand(P, 0.5, 1.5);
@@ -135,7 +138,7 @@ function refForward(T: number, N: number, P: number, maxSpikes: number, hasMinV:
 function lifBackwardCases(): Case[] {
   const out: Case[] = [];
   let i = 0;
-  for (const [T, N, P] of [[7, 3, 3], [50, 17, 1], [13, 36, 12], [9, 18, 6], [30, 101, 1]] as [number, number, number][])
+  for (const [T, N, P] of [[7, 3, 3], [50, 17, 1], [13, 36, 12], [9, 18, 6], [30, 101, 1], [2, 8200, 4100]] as [number, number, number][])
     for (const surrogate of SURROGATES)
       for (const mode of ["exodus", "slayer"] as const) {
         const hasMinV = i % 3 === 0, withGV = i % 2 === 0, withAlpha = i % 4 !== 1;

@@ -68,11 +68,12 @@ interface WasmExports {
 export type WasmVariant = "relaxed" | "simd";
 
 /**
- * Below this fraction of nonzeros in `a`, gemm with `aSparse` takes the spike-sparse path. Measured with
- * `npm run bench:kernels` on the 2-core dev machines: at 8000×512×512 the sparse kernels beat the dense
- * packed gemm up to ≈20–30 % density (relaxed FMA build); 0.15 leaves margin for noisy timing.
+ * Below these fractions of nonzeros in `a`, gemm with `aSparse` takes the spike-sparse path (per call, after
+ * counting a's nonzeros). Measured by bench/kernels.ts on the 2-core dev machine (Zen 4, relaxed build,
+ * dense ≈ 48 GFLOP/s cpu-time): at 8000×512×512 sparse wins up to ≈ 45 % density for a·b and a·bᵀ, and up
+ * to ≈ 28 % for the weight-gradient shape aᵀ·b (row scatter); thresholds leave a margin for timing noise.
  */
-export const SPARSE_DENSITY_MAX = 0.15;
+export const SPARSE_DENSITY_MAX = { rows: 0.35, transA: 0.2 } as const;
 
 const UNARY_OPS: Record<UnaryOp, number> = {
   neg: 0, exp: 1, log: 2, abs: 3, sqrt: 4, relu: 5, square: 6, sigmoid: 7, tanh: 8, sign: 9, reciprocal: 10,
@@ -153,7 +154,7 @@ export class WasmBackend implements Backend {
   private readonly live = new Map<number, Block>();
   private readonly scratchBlocks = new Map<string, { ptr: number; bytes: number }>();
   private bytesInUse = 0;
-  /** Override of SPARSE_DENSITY_MAX for this instance (tests force the sparse path; benches sweep it). */
+  /** Override of SPARSE_DENSITY_MAX (both shapes) for this instance: tests force either path, benches sweep it. */
   sparseDensityMax: number | undefined = undefined;
   readonly kernels: Partial<Kernels>;
 
@@ -296,7 +297,7 @@ export class WasmBackend implements Backend {
     const ex = this.ex;
     if (aSparse && m > 0 && n > 0 && k > 0) {
       const nnz = ex.countNonzero(a, m * k);
-      if (nnz <= (this.sparseDensityMax ?? SPARSE_DENSITY_MAX) * m * k) {
+      if (nnz <= (this.sparseDensityMax ?? (transA ? SPARSE_DENSITY_MAX.transA : SPARSE_DENSITY_MAX.rows)) * m * k) {
         let bp = b;
         if (transB) {
           // b is stored [n, k]: make it [k, n] so nonzero entries of a select contiguous rows
