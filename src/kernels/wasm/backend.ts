@@ -43,7 +43,7 @@ interface WasmExports {
   lifScratchBytes(P: number): number;
   leakyForward(x: number, v0: number, alpha: number, y: number, T: number, N: number, P: number): void;
   leakyBackward(gY: number, alpha: number, dx: number, dv0: number, y: number, v0: number, dAlpha: number,
-    T: number, N: number, P: number): void;
+    T: number, N: number, P: number, scratch: number): void;
   surrogateGrad(v: number, theta: number, g: number, dv: number, n: number, P: number,
     kind: number, q0: number, q1: number, q2: number, q3: number, q4: number, q5: number): void;
   spikeFn(v: number, theta: number, s: number, n: number, P: number, maxSpikes: number): void;
@@ -440,7 +440,7 @@ export class WasmBackend implements Backend {
         const withAlpha = io.dAlpha && io.y && io.v0;
         if (io.dAlpha && !withAlpha) this.view(io.dAlpha).fill(0, 0, at.P);
         ex.leakyBackward(this.p(io.gY), this.p(io.alpha), this.p(io.dx), this.p(io.dv0), this.po(io.y), this.po(io.v0),
-          withAlpha ? this.p(io.dAlpha!) : 0, at.T, at.N, at.P);
+          withAlpha ? this.p(io.dAlpha!) : 0, at.T, at.N, at.P, this.scratch("lif", ex.lifScratchBytes(at.P)));
       },
 
       spikeFn: ({ v, theta, s }, at) => {
