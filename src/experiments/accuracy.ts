@@ -32,6 +32,7 @@ export interface AccuracyOptions {
   optimizer?: OptimizerName;
   slayerScales?: number[];
   withBptt?: boolean;
+  lr?: number;
   log?: (s: string) => void;
 }
 
@@ -118,7 +119,7 @@ class Optim {
 
 function setup(task: "order-burst" | "nmnist-sim", quick: boolean): TaskSetup {
   if (task === "order-burst") {
-    const nTrain = Number(process.env.NT ?? (quick ? 384 : 1536));
+    const nTrain = 3000;
     return {
       train: orderBurst({ n: nTrain, sampleSeed0: 0 }),
       val: orderBurst({ n: quick ? 128 : 512, sampleSeed0: 1_000_000 }),
@@ -127,7 +128,7 @@ function setup(task: "order-burst" | "nmnist-sim", quick: boolean): TaskSetup {
       // LIF τ = 30 steps: neurons spike and reset several times inside the memory window (data-formats §4b)
       neuron: { ...DEFAULT_NEURON, tauMem: 30 },
       gain: [3, 2, 1],
-      epochs: Number(process.env.EP ?? (quick ? 6 : 15)),
+      epochs: quick ? 8 : 10,
       batch: 32,
       description: "order-burst: 32 ch, T=150, classes AB/BA/AA/BB; net 32→64→64 LIF(τ=30)→4 Linear readout, CE on max-over-time",
     };
@@ -139,7 +140,7 @@ function setup(task: "order-burst" | "nmnist-sim", quick: boolean): TaskSetup {
     specs: mlpSpecs([578, 128, 10], true),
     neuron: { ...DEFAULT_NEURON, tauMem: 20 },
     gain: [3, 1],
-    epochs: quick ? 3 : 6,
+    epochs: quick ? 3 : 8,
     batch: 32,
     description: "nmnist-sim (private stand-in): 34×34×2 DVS sim of MNIST saccades, sum-pooled to 17×17×2, T=30; net 578→128 LIF(τ=20)→10 Linear readout, CE on max-over-time",
   };
@@ -216,7 +217,7 @@ export function runAccuracy(o: AccuracyOptions = {}): AccuracyResult {
   const seeds = o.seeds ?? (quick ? 1 : 3);
   const tasks = o.tasks ?? (quick ? ["order-burst"] : ["order-burst", "nmnist-sim"]);
   const optimizer = o.optimizer ?? "adam";
-  const lr = Number(process.env.LR ?? (optimizer === "adam" ? 2e-3 : 1e-3));
+  const lr = o.lr ?? (optimizer === "adam" ? 5e-3 : 1e-3);
   const slayerScales = o.slayerScales ?? (quick ? [1] : [0.01, 0.1, 1]);
   const withBptt = o.withBptt ?? true;
   const variants: Variant[] = [

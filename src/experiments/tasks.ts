@@ -117,7 +117,7 @@ export function nmnistSim(o: NmnistSimOptions): Dataset {
   const rng = new Rng(o.seed ?? 7);
   const x = new Float32Array(o.n * T * F);
   const labels = new Int32Array(o.n);
-  const sub = 4; // simulation sub-steps per frame (event threshold crossings are counted at this rate)
+  const sub = 2; // simulation sub-steps per frame (event threshold crossings are counted at this rate)
   const path = (u: number): [number, number] => {
     // triangle (0,0) → (3,3) → (6,0) → (0,0) px over u ∈ [0, 1)
     const seg = Math.min(2, Math.floor(u * 3));
@@ -137,25 +137,25 @@ export function nmnistSim(o: NmnistSimOptions): Dataset {
     const k = o.split === "train" ? rng.int(0, half) : half + rng.int(0, pool_.n - half);
     const src = pool_.images[k]!;
     labels[i] = d;
+    // the digit zero-padded (offset 9 in a 44×44 canvas) so the bilinear taps of every saccade offset stay in bounds
+    const PW = 44;
+    const pad = new Float32Array(PW * PW);
+    for (let y = 0; y < 28; y++) for (let xx = 0; xx < 28; xx++) pad[(y + 9) * PW + xx + 9] = src[y * 28 + xx]!;
     const render = (dx: number, dy: number) => {
-      img.fill(0);
+      // sensor pixel (xx, y) sees digit pixel (xx − 3 − dx, y − 3 − dy) = pad index (xx + 6 − dx, y + 6 − dy), dx, dy ∈ [0, 6]
+      const ix = Math.floor(6 - dx);
+      const iy = Math.floor(6 - dy);
+      const fx = 6 - dx - ix;
+      const fy = 6 - dy - iy;
+      const w00 = (1 - fx) * (1 - fy);
+      const w01 = fx * (1 - fy);
+      const w10 = (1 - fx) * fy;
+      const w11 = fx * fy;
       for (let y = 0; y < S; y++) {
+        const r0 = (y + iy) * PW + ix;
+        const r1 = r0 + PW;
         for (let xx = 0; xx < S; xx++) {
-          // bilinear sample of the digit placed at +3 px, shifted by (dx, dy)
-          const sx = xx - 3 - dx;
-          const sy = y - 3 - dy;
-          const x0 = Math.floor(sx);
-          const y0 = Math.floor(sy);
-          const fx = sx - x0;
-          const fy = sy - y0;
-          let v = 0;
-          for (const [oy, wy] of [[0, 1 - fy], [1, fy]] as const) {
-            for (const [ox, wx] of [[0, 1 - fx], [1, fx]] as const) {
-              const X = x0 + ox;
-              const Y = y0 + oy;
-              if (X >= 0 && X < 28 && Y >= 0 && Y < 28) v += wx * wy * src[Y * 28 + X]!;
-            }
-          }
+          const v = w00 * pad[r0 + xx]! + w01 * pad[r0 + xx + 1]! + w10 * pad[r1 + xx]! + w11 * pad[r1 + xx + 1]!;
           img[y * S + xx] = Math.log(0.1 + v);
         }
       }
