@@ -5,7 +5,7 @@
  * without it our numbers are still printed. The last stdout line is one JSON object with every number.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -97,30 +97,49 @@ function torchSide(c: Case, file: string): { ms: number; peak_rss_mb: number } |
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
 
+// One case of ours in this process (so peak memory is per case): `--case i --input FILE`.
+const ci = process.argv.indexOf("--case");
+if (ci >= 0) {
+  const c = cases[Number(process.argv[ci + 1])]!;
+  const file = process.argv[process.argv.indexOf("--input") + 1]!;
+  const buf = readFileSync(file);
+  const x = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  const o = ours(c, x);
+  console.log(JSON.stringify({ ...o, rssMB: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}
+
+function oursInChild(i: number, file: string): { ms: number; peakMB: number; rssMB: number } {
+  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--case", String(i), "--input", file, ...(quick ? ["--quick"] : [])], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`our side failed on case ${i}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
 const dir = mkdtempSync(join(tmpdir(), "peers-"));
 const rng = new Rng(11);
 const out: Record<string, number | string> = {};
 let torchMissing: string | null = null;
 console.log(`bench:peers  T=${T} B=${B}, one training step fwd+bwd, median of ${REPS}; ours: EXODUS on wasm; PyTorch: BPTT loop, 2 threads`);
-console.log(`${"case".padEnd(30)}${"N".padStart(6)}${"ours ms".padStart(10)}${"torch ms".padStart(10)}${"speedup".padStart(9)}${"ours MB".padStart(9)}${"torch RSS MB".padStart(14)}`);
-for (const c of cases) {
+console.log(`${"case".padEnd(30)}${"N".padStart(6)}${"ours ms".padStart(10)}${"torch ms".padStart(10)}${"speedup".padStart(9)}${"ours RSS MB".padStart(13)}${"torch RSS MB".padStart(14)}`);
+for (const [i, c] of cases.entries()) {
   const x = makeInput(c, rng);
   const file = join(dir, "x.f32");
   writeFileSync(file, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
-  const o = ours(c, x);
+  const o = oursInChild(i, file);
   const t = torchMissing ? { error: torchMissing } : torchSide(c, file);
   const key = `${c.name.replace(/[^A-Za-z0-9]+/g, "_")}_N${c.N}`;
   out[`${key}_ours_ms`] = Number(o.ms.toFixed(2));
-  out[`${key}_ours_peak_mb`] = Number(o.peakMB.toFixed(1));
+  out[`${key}_ours_wasm_mb`] = Number(o.peakMB.toFixed(1));
+  out[`${key}_ours_peak_rss_mb`] = Number(o.rssMB.toFixed(1));
   if ("error" in t) {
     torchMissing = t.error;
-    console.log(`${c.name.padEnd(30)}${String(c.N).padStart(6)}${o.ms.toFixed(1).padStart(10)}${"—".padStart(10)}${"—".padStart(9)}${o.peakMB.toFixed(0).padStart(9)}`);
+    console.log(`${c.name.padEnd(30)}${String(c.N).padStart(6)}${o.ms.toFixed(1).padStart(10)}${"—".padStart(10)}${"—".padStart(9)}${o.rssMB.toFixed(0).padStart(13)}`);
   } else {
     const sp = t.ms / o.ms;
     out[`${key}_torch_ms`] = Number(t.ms.toFixed(2));
     out[`${key}_torch_peak_rss_mb`] = Number(t.peak_rss_mb.toFixed(1));
     out[`${key}_speedup`] = Number(sp.toFixed(3));
-    console.log(`${c.name.padEnd(30)}${String(c.N).padStart(6)}${o.ms.toFixed(1).padStart(10)}${t.ms.toFixed(1).padStart(10)}${(sp.toFixed(2) + "×").padStart(9)}${o.peakMB.toFixed(0).padStart(9)}${t.peak_rss_mb.toFixed(0).padStart(14)}`);
+    console.log(`${c.name.padEnd(30)}${String(c.N).padStart(6)}${o.ms.toFixed(1).padStart(10)}${t.ms.toFixed(1).padStart(10)}${(sp.toFixed(2) + "×").padStart(9)}${o.rssMB.toFixed(0).padStart(13)}${t.peak_rss_mb.toFixed(0).padStart(14)}`);
   }
 }
 rmSync(dir, { recursive: true, force: true });

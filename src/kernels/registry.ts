@@ -1,7 +1,7 @@
 /**
  * Backend discovery and kernel dispatch. `run` calls the backend's own kernel, or — for a backend without
- * it whose memory can be viewed (CPU) — the ref kernel on the same memory, or for other backends a copy
- * through ref (download, compute, upload) when the fallback is allowed; otherwise UnsupportedKernelError.
+ * it whose memory can be viewed (CPU) — the ref kernel on the same memory; otherwise it throws
+ * UnsupportedKernelError naming the backends that have the kernel.
  */
 import { BackendUnavailableError, ConfigError, UnsupportedKernelError } from "../errors.js";
 import { kernelsOverViews } from "./array-backend.js";
@@ -23,7 +23,6 @@ type Factory = () => Backend | Promise<Backend>;
 const factories = new Map<BackendName, Factory>();
 const instances = new Map<BackendName, Backend>();
 let current: Backend | null = null;
-let allowFallback = true;
 
 export function registerBackend(name: BackendName, factory: Factory): void {
   factories.set(name, factory);
@@ -35,6 +34,8 @@ registerBackend("ref", () => new RefBackend());
 export async function getBackendAsync(name: BackendName): Promise<Backend> {
   const have = instances.get(name);
   if (have) return have;
+  // The GPU backend is loaded on demand so Node without a GPU never loads Dawn.
+  if (name === "webgpu" && !factories.has("webgpu")) await import("./webgpu/backend.js");
   const f = factories.get(name);
   if (!f) {
     throw new BackendUnavailableError(
@@ -80,10 +81,6 @@ export function currentBackend(): Backend {
   return current;
 }
 
-export function setAllowFallback(allow: boolean): void {
-  allowFallback = allow;
-}
-
 const viewFallbacks = new WeakMap<Backend, Partial<Kernels>>();
 
 /** Runs kernel `name` on `backend`. */
@@ -99,7 +96,6 @@ export function run<K extends KernelName>(backend: Backend, name: K, io: KernelI
     return (fb[name] as (io: KernelIo<K>, at: KernelAttrs<K>) => void)(io, at);
   }
   const availableOn = [...instances.values()].filter((b) => b.kernels[name]).map((b) => b.name);
-  if (!allowFallback || !backend.downloadSync) throw new UnsupportedKernelError(name, backend.name, availableOn);
   throw new UnsupportedKernelError(name, backend.name, availableOn);
 }
 
