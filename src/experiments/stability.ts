@@ -25,6 +25,8 @@ export interface StabilityOptions {
   batch?: number;
   hidden?: number;
   batches?: number;
+  /** Sequence lengths for the IAF-like 6-layer length sweep (the ≤ 2× invariance needs m·σ·T ≫ 1). */
+  lengths?: number[];
   log?: (line: string) => void;
 }
 
@@ -68,6 +70,8 @@ export interface StabilityResult {
   spread: SpreadRow[];
   spreadHigh: SpreadRow[];
   cosine: CosineRow[];
+  /** 6 layers, τ = 1e5, width 0.5: spread over the whole scale sweep as T grows. */
+  lengthSweep: { T: number; spread: SpreadRow[] }[];
   exodusVsBptt: { dtype: DType; backend: BackendName; depth: number; T: number; maxRel: number }[];
   seconds: number;
 }
@@ -139,9 +143,10 @@ export function runStability(o: StabilityOptions = {}): StabilityResult {
     widths: o.widths ?? (quick ? [0.5] : [0.5, 1.0]),
     scales: o.scales ?? [0.01, 0.1, 1],
     T: o.T ?? (quick ? 150 : 300),
-    batch: o.batch ?? 8,
-    hidden: o.hidden ?? (quick ? 48 : 64),
+    batch: o.batch ?? (quick ? 8 : 16),
+    hidden: o.hidden ?? (quick ? 48 : 128),
     batches: o.batches ?? (quick ? 1 : 3),
+    lengths: o.lengths ?? (quick ? [3000] : [300, 1000, 3000]),
   };
   setBackendSync("wasm");
   const F = cfg.hidden;
@@ -178,6 +183,26 @@ export function runStability(o: StabilityOptions = {}): StabilityResult {
       }
     }
   }
+  // Length sweep: spec §3.3's limit Σ_j ∂s_j/∂x_i → 1/θ needs θc·(T − i) ≫ 1, so at gradScale 0.01 the
+  // scale invariance should appear only for long sequences. Measured on the 6-layer IAF-like stack.
+  const lengthSweep: StabilityResult["lengthSweep"] = [];
+  {
+    const specs = mlpSpecs([F, ...new Array<number>(5).fill(cfg.hidden), classes], false);
+    const ws = initWeights(specs, cfg.seed, 1.5);
+    for (const T of cfg.lengths) {
+      const lin = [makeInput(T, 8, F, cfg.seed * 1000 + 500, 0.1)];
+      const lr: StabilityRun[] = [];
+      for (const engine of ENGINES) {
+        for (const scale of cfg.scales) {
+          const g = layerGradients(ws, engine, { tauMem: 1e5, gradScale: scale, gradWidth: 0.5 }, lin, { T, B: 8, F, classes });
+          lr.push({ depth: 6, tauMem: 1e5, gradWidth: 0.5, gradScale: scale, engine, norms: g.norms, rates: g.rates });
+        }
+      }
+      const sp = spreadOf(lr, cfg.scales);
+      lengthSweep.push({ T, spread: sp });
+      log(`length sweep T=${T}: worst per-layer spread over {${cfg.scales.join(", ")}}: ${sp.map((x) => `${x.engine} ${x.max.toPrecision(3)}`).join(", ")}`);
+    }
+  }
   // EXODUS == BPTT on the same deep stack: float64 on the ref backend (exact to rounding), float32 on wasm.
   const checks: StabilityResult["exodusVsBptt"] = [];
   const cd = 6;
@@ -210,6 +235,7 @@ export function runStability(o: StabilityOptions = {}): StabilityResult {
     spread: spreadOf(runs, cfg.scales),
     spreadHigh: high.length >= 2 ? spreadOf(runs, high) : [],
     cosine: cos,
+    lengthSweep,
     exodusVsBptt: checks,
     seconds: (performance.now() - t0) / 1000,
   };
@@ -244,6 +270,12 @@ export function stabilityMarkdown(r: StabilityResult): string {
   L.push(`| depth | τ | engine | scales | cos |`);
   L.push(`|---|---|---|---|---|`);
   for (const c of r.cosine) L.push(`| ${c.depth} | ${c.tauMem >= 1e4 ? "1e5" : c.tauMem} | ${c.engine} | ${c.a} vs ${c.b} | ${c.cos.toFixed(4)} |`);
+  L.push("");
+  L.push("### Length sweep (6 layers, τ = 1e5 ≈ IAF, width 0.5, B = 8): per-layer spread over the whole scale sweep");
+  L.push("");
+  L.push("| T | engine | per-layer spread | worst |");
+  L.push("|---|---|---|---|");
+  for (const ls of r.lengthSweep) for (const s of ls.spread) L.push(`| ${ls.T} | ${s.engine} | ${s.perLayer.map((v) => v.toPrecision(3)).join(", ")} | **${s.max.toPrecision(3)}** |`);
   L.push("");
   L.push("### EXODUS vs BPTT on a 6-layer stack (same weights, same input)");
   L.push("");

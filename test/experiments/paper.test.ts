@@ -47,14 +47,22 @@ test("stability --quick: EXODUS's per-layer gradient norm changes ≤ 2× across
   for (const [l, v] of sl.perLayer.entries()) assert.ok(v >= 9.99, `SLAYER layer ${l + 1} spread over {0.1, 1} = ${v}`);
 });
 
-test("stability --quick: at scale 0.01 EXODUS is still far less scale-sensitive than SLAYER (documented limit: mσ·T ≪ 1)", () => {
-  // Not ≤ 2×: with gradScale 0.01 the reset term m·σ is too small to normalise within T steps, so EXODUS
-  // tends to SLAYER (spec §3.3: the limit needs θc·(T − i) ≫ 1). We assert the measured ordering instead.
+test("stability --quick: over the full sweep {0.01, 0.1, 1} EXODUS stays ≤ 2× per layer once m·σ·T ≫ 1 (T = 3000, IAF-like); SLAYER ≥ 10×", () => {
+  // spec §3.3: Σ_j ∂s_j/∂x_i = (1 − (1 − θc)^(T−i))/θ → 1/θ needs θc·(T − i) ≫ 1. At T = 150 and gradScale
+  // 0.01 that fails (EXODUS tends to SLAYER, see the next test); at T = 3000 it holds for all three scales.
+  const ls = stability().lengthSweep.find((x) => x.T === 3000)!;
+  const ex = ls.spread.find((x) => x.engine === "exodus")!;
+  const sl = ls.spread.find((x) => x.engine === "slayer")!;
+  for (const [l, v] of ex.perLayer.entries()) assert.ok(v <= 2, `EXODUS layer ${l + 1} spread over {0.01, 0.1, 1} at T=3000 = ${v}`);
+  for (const [l, v] of sl.perLayer.entries()) assert.ok(v >= 10, `SLAYER layer ${l + 1} spread = ${v}`);
+});
+
+test("stability --quick: at T = 150 with scale 0.01 EXODUS is NOT ≤ 2× (documented limit), but still orders of magnitude below SLAYER", () => {
   const r = stability();
   const ex = r.spread.find((x) => x.engine === "exodus")!;
   const sl = r.spread.find((x) => x.engine === "slayer")!;
+  assert.ok(ex.max > 2, "if this starts holding, update docs/paper-reproduction.md");
   ex.perLayer.forEach((v, l) => assert.ok(v * 100 < sl.perLayer[l]! || l === ex.perLayer.length - 1, `layer ${l + 1}: EXODUS ${v} vs SLAYER ${sl.perLayer[l]}`));
-  assert.ok(ex.max < 1e5, `EXODUS worst spread ${ex.max}`);
 });
 
 test("stability --quick: first-iteration gradients — SLAYER's direction ignores the scale (cos = 1), EXODUS's does not", () => {
