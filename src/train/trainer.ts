@@ -299,10 +299,13 @@ export class Trainer {
     return { loss: lossSum / n, accuracy: correct / n, spikesPerNeuron, confusion };
   }
 
-  /** Trains from the current state to cfg.epochs, evaluating and checkpointing after every epoch. */
-  fit(): TrainerState {
+  /**
+   * Trains from the current state to cfg.epochs (or stops after `untilEpoch`, e.g. to simulate an
+   * interruption), evaluating and checkpointing after every epoch.
+   */
+  fit(untilEpoch = this.cfg.epochs): TrainerState {
     if (this.neuronCounts.length === 0) this.measureNeurons();
-    while (this.state.epoch < this.cfg.epochs) {
+    while (this.state.epoch < Math.min(untilEpoch, this.cfg.epochs)) {
       const e = this.state.epoch;
       const tr = this.trainEpoch(e);
       const t1 = performance.now();

@@ -1,0 +1,80 @@
+/**
+ * The train and eval commands as a user runs them (spawned through tsx): bad arguments give a usage
+ * message and exit code 2 without a stack trace; a tiny run writes config, checkpoint, metrics.jsonl and
+ * report.html and ends stdout with one JSON object; eval reads the run back; --resume continues a run.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const cli = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: root, encoding: "utf8" });
+const dir = mkdtempSync(join(tmpdir(), "exodus-cli-"));
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split("\n").pop()!) as Record<string, unknown>;
+
+test("bad arguments: usage error, exit code 2, no stack trace", () => {
+  const cases: [string[], RegExp][] = [
+    [["train", "--gradient", "magic"], /gradient/],
+    [["train", "--epochs", "two"], /integer/],
+    [["train", "--batch-size", "0"], /integer ≥ 1/],
+    [["train", "--lr", "-1"], /positive/],
+    [["train", "--task", "cifar"], /task/],
+    [["train", "--task", "toy", "--model", "resnet"], /unknown preset/],
+    [["train", "--task", "toy", "--config", join(dir, "missing.json")], /no such file/],
+    [["train", "--resume"], /--out/],
+    [["train", "--frobnicate"], /unknown option/],
+    [["eval"], /--checkpoint/],
+    [["eval", "--checkpoint", dir], /not a run directory/],
+  ];
+  for (const [args, msg] of cases) {
+    const r = cli(args);
+    assert.equal(r.status, 2, `${args.join(" ")}: exit ${r.status}\n${r.stderr}`);
+    assert.match(r.stderr, msg, args.join(" "));
+    assert.doesNotMatch(r.stderr, /\n\s+at /, `${args.join(" ")}: stack trace printed`);
+  }
+});
+
+test("train writes a complete run directory and ends stdout with the result JSON; eval reads it back", () => {
+  const out = join(dir, "run");
+  const r = cli(["train", "--task", "toy", "--model", "tiny", "--epochs", "3", "--batch-size", "16", "--lr", "0.02", "--device", "ref", "--out", out, "--no-progress"]);
+  assert.equal(r.status, 0, r.stderr);
+  const res = lastJson(r.stdout);
+  for (const k of ["test_accuracy", "test_loss", "epochs", "seconds"]) assert.equal(typeof res[k], "number", k);
+  assert.equal(res.epochs, 3);
+  assert.match(r.stdout, /report: .*report\.html/);
+  for (const f of ["config.json", "metrics.jsonl", "report.html", "model.safetensors", "checkpoint/model.safetensors", "checkpoint/optimizer.safetensors", "checkpoint/state.json", "checkpoint/config.json"]) {
+    assert.ok(existsSync(join(out, f)), f);
+  }
+  assert.equal(readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").length, 3);
+  const html = readFileSync(join(out, "report.html"), "utf8");
+  assert.ok((html.match(/<svg/g) ?? []).length >= 2 + 3 + 2, "loss/accuracy curves, rasters (input + 2 layers), 2 histograms");
+  const e = cli(["eval", "--checkpoint", out, "--device", "ref"]);
+  assert.equal(e.status, 0, e.stderr);
+  const ev = lastJson(e.stdout);
+  assert.equal(ev.test_accuracy, res.test_accuracy);
+  assert.equal(ev.test_loss, res.test_loss);
+  assert.equal(ev.epochs, 3);
+});
+
+test("train --resume continues a run to the same result as an uninterrupted one", () => {
+  const common = ["--task", "toy", "--model", "tiny", "--batch-size", "16", "--lr", "0.02", "--device", "ref", "--schedule", "constant", "--no-progress"];
+  const a = cli(["train", ...common, "--epochs", "4", "--out", join(dir, "a")]);
+  assert.equal(a.status, 0, a.stderr);
+  const b1 = cli(["train", ...common, "--epochs", "2", "--out", join(dir, "b")]);
+  assert.equal(b1.status, 0, b1.stderr);
+  const again = cli(["train", ...common, "--epochs", "2", "--out", join(dir, "b")]);
+  assert.equal(again.status, 2, "refuses to overwrite a run without --resume");
+  const b2 = cli(["train", "--resume", "--out", join(dir, "b"), "--epochs", "4", "--no-progress"]);
+  assert.equal(b2.status, 0, b2.stderr);
+  const ra = lastJson(a.stdout), rb = lastJson(b2.stdout);
+  assert.equal(rb.epochs, 4);
+  assert.equal(rb.test_accuracy, ra.test_accuracy);
+  assert.equal(rb.test_loss, ra.test_loss);
+  const wa = readFileSync(join(dir, "a", "checkpoint", "model.safetensors"));
+  const wb = readFileSync(join(dir, "b", "checkpoint", "model.safetensors"));
+  assert.ok(wa.equals(wb), "checkpoint weights differ byte-wise");
+});

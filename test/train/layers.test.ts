@@ -1,0 +1,157 @@
+/**
+ * Layers against independent references: forward values from naive loops, gradients from float64 central
+ * finite differences on the ref backend (input and every parameter), PyTorch's init bounds, Dropout's
+ * train/eval behaviour and Sequential's naming and sparse-input wiring.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { setBackendSync } from "../../src/kernels/registry.js";
+import { Conv2d } from "../../src/layers/conv2d.js";
+import { Dropout } from "../../src/layers/dropout.js";
+import { Flatten } from "../../src/layers/flatten.js";
+import { Linear } from "../../src/layers/linear.js";
+import { AvgPool2d, SumPool2d } from "../../src/layers/pool.js";
+import { Sequential } from "../../src/layers/sequential.js";
+import { LIF } from "../../src/neurons/lif.js";
+import { tidy } from "../../src/tensor/memory.js";
+import { tensor } from "../../src/tensor/ops/index.js";
+import { Rng } from "../../src/util/rng.js";
+import { checkModuleGrad } from "./fd.js";
+
+setBackendSync("ref");
+const F64 = { dtype: "float64", backend: "ref" } as const;
+const randArr = (rng: Rng, n: number) => Array.from({ length: n }, () => rng.uniform(-1, 1));
+
+test("Linear: forward equals x·Wᵀ + b per time step (naive loops)", () => {
+  const rng = new Rng(1);
+  const lin = new Linear(5, 3, { rng, dtype: "float64" });
+  const x = randArr(rng, 2 * 4 * 5);
+  const y = tidy(() => Array.from(lin.forward(tensor(x, [2, 4, 5], F64)).dataSync()));
+  const W = lin.parameter("weight")!.dataSync(), b = lin.parameter("bias")!.dataSync();
+  for (let r = 0; r < 8; r++) {
+    for (let o = 0; o < 3; o++) {
+      let s = b[o]!;
+      for (let i = 0; i < 5; i++) s += x[r * 5 + i]! * W[o * 5 + i]!;
+      assert.ok(Math.abs(y[r * 3 + o]! - s) < 1e-12);
+    }
+  }
+});
+
+test("Linear and Conv2d: PyTorch default init is U(±1/√fan_in) for weight and bias", () => {
+  const lin = new Linear(100, 50, { rng: new Rng(3) });
+  const conv = new Conv2d(4, 6, 3, { rng: new Rng(4) });
+  for (const [p, fan] of [[lin.parameter("weight")!, 100], [lin.parameter("bias")!, 100], [conv.parameter("weight")!, 36], [conv.parameter("bias")!, 36]] as const) {
+    const d = p.dataSync();
+    const bound = 1 / Math.sqrt(fan);
+    let lo = Infinity, hi = -Infinity;
+    for (const v of d) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    assert.ok(lo >= -bound && hi <= bound, `${p.name}: values outside ±${bound}`);
+    // a uniform sample of this size spans most of the interval
+    if (d.length >= 36) assert.ok(hi - lo > bound, `${p.name}: range ${lo}..${hi} too narrow for U(±${bound})`);
+  }
+  assert.deepEqual(conv.parameter("weight")!.shape, [6, 4, 3, 3]);
+});
+
+test("Linear: gradients match finite differences (with and without bias, weight norm)", () => {
+  checkModuleGrad(new Linear(4, 3, { rng: new Rng(5), dtype: "float64" }), [3, 2, 4], "Linear");
+  checkModuleGrad(new Linear(4, 3, { rng: new Rng(6), dtype: "float64", bias: false }), [2, 2, 4], "Linear(bias=false)");
+  checkModuleGrad(new Linear(4, 3, { rng: new Rng(7), dtype: "float64", weightNorm: true }), [2, 2, 4], "Linear(weightNorm)");
+});
+
+test("weight norm: w = g·v/‖v‖ and starts equal to the plain initialisation", () => {
+  const plain = new Linear(6, 4, { rng: new Rng(9), dtype: "float64" });
+  const wn = new Linear(6, 4, { rng: new Rng(9), dtype: "float64", weightNorm: true });
+  const a = plain.parameter("weight")!.dataSync();
+  const b = tidy(() => Array.from(wn.weight().dataSync()));
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-12));
+  assert.deepEqual(wn.namedParameters().map(([n]) => n), ["weight_g", "weight_v", "bias"]);
+  assert.deepEqual(wn.parameter("weight_g")!.shape, [4, 1]);
+});
+
+test("Conv2d: forward equals a naive cross-correlation with stride and padding", () => {
+  const rng = new Rng(11);
+  const conv = new Conv2d(2, 3, [3, 2], { rng, dtype: "float64", stride: [2, 1], padding: [1, 1] });
+  const [T, B, C, H, W] = [2, 1, 2, 5, 4];
+  const x = randArr(rng, T * B * C * H * W);
+  const yT = tidy(() => {
+    const y = conv.forward(tensor(x, [T, B, C, H, W], F64));
+    return { shape: [...y.shape], d: Array.from(y.dataSync()) };
+  });
+  const oh = Math.floor((H + 2 - 3) / 2) + 1, ow = Math.floor((W + 2 - 2) / 1) + 1;
+  assert.deepEqual(yT.shape, [T, B, 3, oh, ow]);
+  const w = conv.parameter("weight")!.dataSync(), bias = conv.parameter("bias")!.dataSync();
+  for (let n = 0; n < T * B; n++) for (let o = 0; o < 3; o++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) {
+    let s = bias[o]!;
+    for (let c = 0; c < C; c++) for (let u = 0; u < 3; u++) for (let v = 0; v < 2; v++) {
+      const yy = i * 2 - 1 + u, xx = j - 1 + v;
+      if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
+      s += x[((n * C + c) * H + yy) * W + xx]! * w[((o * C + c) * 3 + u) * 2 + v]!;
+    }
+    assert.ok(Math.abs(yT.d[((n * 3 + o) * oh + i) * ow + j]! - s) < 1e-12);
+  }
+});
+
+test("Conv2d: gradients match finite differences (stride 2, padding 1, weight norm)", () => {
+  checkModuleGrad(new Conv2d(2, 3, 3, { rng: new Rng(12), dtype: "float64", stride: 2, padding: 1 }), [2, 1, 2, 5, 5], "Conv2d", { maxEntries: 30 });
+  checkModuleGrad(new Conv2d(1, 2, 2, { rng: new Rng(13), dtype: "float64", weightNorm: true, bias: false }), [1, 2, 1, 4, 4], "Conv2d(weightNorm)", { maxEntries: 30 });
+});
+
+test("SumPool2d / AvgPool2d: forward equals window sums/means, gradients match finite differences", () => {
+  const rng = new Rng(14);
+  const x = randArr(rng, 2 * 1 * 2 * 4 * 6);
+  const [s, a] = tidy(() => [new SumPool2d(2).forward(tensor(x, [2, 1, 2, 4, 6], F64)), new AvgPool2d([2, 3]).forward(tensor(x, [2, 1, 2, 4, 6], F64))].map((t) => ({ shape: [...t.shape], d: Array.from(t.dataSync()) })));
+  assert.deepEqual(s!.shape, [2, 1, 2, 2, 3]);
+  assert.deepEqual(a!.shape, [2, 1, 2, 2, 2]);
+  for (let p = 0; p < 4; p++) for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) {
+    let sum = 0;
+    for (let u = 0; u < 2; u++) for (let v = 0; v < 2; v++) sum += x[p * 24 + (2 * i + u) * 6 + 2 * j + v]!;
+    assert.ok(Math.abs(s!.d[p * 6 + i * 3 + j]! - sum) < 1e-12);
+  }
+  for (let p = 0; p < 4; p++) for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) {
+    let sum = 0;
+    for (let u = 0; u < 2; u++) for (let v = 0; v < 3; v++) sum += x[p * 24 + (2 * i + u) * 6 + 3 * j + v]!;
+    assert.ok(Math.abs(a!.d[p * 4 + i * 2 + j]! - sum / 6) < 1e-12);
+  }
+  checkModuleGrad(new SumPool2d(2), [2, 1, 2, 4, 4], "SumPool2d");
+  checkModuleGrad(new AvgPool2d(2, 1), [1, 2, 1, 3, 3], "AvgPool2d(stride 1)");
+});
+
+test("Flatten keeps [T, B] and is differentiable; Sequential chains and names like PyTorch", () => {
+  const f = tidy(() => [...new Flatten().forward(tensor(new Array(2 * 3 * 4 * 5).fill(0), [2, 3, 4, 5], F64)).shape]);
+  assert.deepEqual(f, [2, 3, 20]);
+  const seq = new Sequential(new Flatten(), new Linear(6, 4, { rng: new Rng(15), dtype: "float64" }), new Linear(4, 2, { rng: new Rng(16), dtype: "float64", bias: false }));
+  assert.deepEqual(seq.namedParameters().map(([n]) => n), ["1.weight", "1.bias", "2.weight"]);
+  checkModuleGrad(seq, [2, 2, 2, 3], "Sequential(Flatten, Linear, Linear)");
+});
+
+test("Sequential marks a Linear after a spiking layer (through Flatten/Dropout/pooling) as sparse input", () => {
+  const l1 = new Linear(4, 4), l2 = new Linear(4, 4), l3 = new Linear(4, 2);
+  new Sequential(l1, new LIF({ tauMem: 5 }), new Dropout(0.1), new Flatten(), l2, l3);
+  assert.equal(l1.sparseInput, false);
+  assert.equal(l2.sparseInput, true);
+  assert.equal(l3.sparseInput, false);
+});
+
+test("Dropout: identity in eval; in training zeroes ≈p and scales survivors by 1/(1−p); gradient uses the same mask", () => {
+  const d = new Dropout(0.25, { rng: new Rng(19) });
+  const n = 4000;
+  const ones = new Array<number>(n).fill(1);
+  d.eval();
+  assert.deepEqual(tidy(() => Array.from(d.forward(tensor(ones, [1, 1, n], F64)).dataSync())), ones);
+  d.train();
+  const y = tidy(() => Array.from(d.forward(tensor(ones, [1, 1, n], F64)).dataSync()));
+  const zeros = y.filter((v) => v === 0).length;
+  assert.ok(Math.abs(zeros / n - 0.25) < 0.03, `dropped fraction ${zeros / n}`);
+  assert.ok(y.every((v) => v === 0 || Math.abs(v - 4 / 3) < 1e-12));
+  // fixed mask for the FD check: reseed before every forward
+  const fixed = new Dropout(0.5);
+  const orig = fixed.forward.bind(fixed);
+  fixed.forward = (x) => {
+    fixed.rng = new Rng(20);
+    return orig(x);
+  };
+  checkModuleGrad(fixed, [2, 2, 3], "Dropout (fixed mask)");
+});
