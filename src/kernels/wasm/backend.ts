@@ -227,7 +227,7 @@ export class WasmBackend implements Backend {
 
   free(buf: Buf): void {
     const b = this.live.get(buf.id);
-    if (!b || b.buf !== buf) {
+    if (!b) {
       throw new Error(`wasm backend: buffer #${buf.id} (${buf.dtype}[${buf.length}]) freed twice or never allocated here`);
     }
     this.live.delete(buf.id);
@@ -237,7 +237,7 @@ export class WasmBackend implements Backend {
 
   private block(buf: Buf): Block {
     const b = this.live.get(buf.id);
-    if (!b || b.buf !== buf) throw new Error(`wasm backend: buffer #${buf.id} (${buf.dtype}[${buf.length}]) is not live here (used after free?)`);
+    if (!b) throw new Error(`wasm backend: buffer #${buf.id} (${buf.dtype}[${buf.length}]) is not live here (used after free?)`);
     return b;
   }
 

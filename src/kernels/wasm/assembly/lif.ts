@@ -129,15 +129,24 @@ const W = 4096;
   }
 }
 
+/** Surrogate kind encoded as a type, so it is a compile-time constant: u8 SE, u16 PE, u32 HV, u64 G, i8 MG. */
+// @ts-ignore: decorator
+@inline function kindOf<K>(): i32 {
+  return sizeof<K>() == 1 ? (isSigned<K>() ? 4 : 0) : sizeof<K>() == 2 ? 1 : sizeof<K>() == 4 ? 2 : 3;
+}
+
 /**
  * Row-streaming EXODUS/SLAYER backward (P == 1 or P % 4 == 0), time outer (reversed), chunk inner.
  * nc_{t+1}·λ_{t+1} is dx_{t+1}, already written one row below, so §3.2 needs no state but the dα partial
  * sums (scratch, W floats) and the surrogate's θ coefficients (scratch tables of P floats, or hoisted).
  */
-// @ts-ignore: decorator
-@inline function lifBwdRows(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
+function lifBwdRows<K, U>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
   dx: usize, dv0: usize, spikes: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: bool,
-  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, N4: i32, scratch: usize, uniform: bool): void {
+  q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, N4: i32, scratch: usize): void {
+  // Compile-time specialisation (one function per surrogate kind × parameter layout): a runtime `kind`
+  // or `uniform` left branches in the inner loop, which binaryen did not unswitch.
+  const kind = kindOf<K>();
+  const uniform = sizeof<U>() == 1;
   const aS = v128.load32_splat(alpha), hS = v128.load32_splat(theta), mS = v128.load32_splat(sub);
   const ninf = f32x4.splat(-Infinity);
   const lS = minV ? v128.load32_splat(minV) : ninf;
@@ -276,23 +285,23 @@ export function lifBackward(gS: usize, gV: usize, v: usize, alpha: usize, theta:
   let n = 0;
   if (P == 1 || (P & 3) == 0) {
     n = N & ~3;
-    // One inlined copy per surrogate kind and parameter layout: constant `kind` folds the surrogate switch.
+    // One specialised copy per surrogate kind (type-encoded, see kindOf) and parameter layout (u8 = P == 1).
     const ex = exodus != 0;
     if (P == 1) {
       switch (kind) {
-        case 0: lifBwdRows(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, 0, q0, q1, q2, q3, q4, q5, n, scratch, true); break;
-        case 1: lifBwdRows(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, 1, q0, q1, q2, q3, q4, q5, n, scratch, true); break;
-        case 2: lifBwdRows(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, 2, q0, q1, q2, q3, q4, q5, n, scratch, true); break;
-        case 3: lifBwdRows(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, 3, q0, q1, q2, q3, q4, q5, n, scratch, true); break;
-        default: lifBwdRows(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, 4, q0, q1, q2, q3, q4, q5, n, scratch, true);
+        case 0: lifBwdRows<u8, u8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
+        case 1: lifBwdRows<u16, u8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
+        case 2: lifBwdRows<u32, u8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
+        case 3: lifBwdRows<u64, u8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
+        default: lifBwdRows<i8, u8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch);
       }
     } else {
       switch (kind) {
-        case 0: lifBwdRows(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, 0, q0, q1, q2, q3, q4, q5, n, scratch, false); break;
-        case 1: lifBwdRows(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, 1, q0, q1, q2, q3, q4, q5, n, scratch, false); break;
-        case 2: lifBwdRows(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, 2, q0, q1, q2, q3, q4, q5, n, scratch, false); break;
-        case 3: lifBwdRows(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, 3, q0, q1, q2, q3, q4, q5, n, scratch, false); break;
-        default: lifBwdRows(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, 4, q0, q1, q2, q3, q4, q5, n, scratch, false);
+        case 0: lifBwdRows<u8, u16>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
+        case 1: lifBwdRows<u16, u16>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
+        case 2: lifBwdRows<u32, u16>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
+        case 3: lifBwdRows<u64, u16>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
+        default: lifBwdRows<i8, u16>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch);
       }
     }
   }
