@@ -55,11 +55,14 @@ interface CaseDef {
   inShape: number[];
   T: number;
   B: number;
+  /** Bernoulli rate of input spikes; −1 = randn, −2 = uniform(0, 0.5) currents. */
   inputRate: number;
   gain: number;
   neuron: typeof DEFAULT_NEURON;
   /** engine → [reps, warm-up?]; BPTT on the largest cases is measured once. */
   reps: (e: GradientEngine) => [number, boolean];
+  /** No synaptic layer: the input (requiring grad) goes straight into one LIF layer, isolating the neuron engines. */
+  lifOnly?: boolean;
   /** Skip an engine (documented reason) when it cannot finish in a sensible time on this machine. */
   skip?: (e: GradientEngine) => string | null;
 }
@@ -70,6 +73,8 @@ const MB = 1024 * 1024;
 function timeEngine(def: CaseDef, engine: GradientEngine, xData: Float32Array): EngineTiming {
   const ws = initWeights(def.specs, 11, def.gain);
   const net = new SpikingNet(ws, engine, def.neuron);
+  // LIF-only: the one layer's neuron, fed the raw input (the Linear weights are built but unused)
+  const lifOnly = def.lifOnly ? net.neurons[0]! : null;
   const be = currentBackend();
   const [reps, warm] = def.reps(engine);
   const fwd: number[] = [];
@@ -81,9 +86,9 @@ function timeEngine(def: CaseDef, engine: GradientEngine, xData: Float32Array): 
     net.zeroGrad();
     const before = be.memoryStats().bytesInUse;
     tidy(() => {
-      const x = tensor(xData, def.inShape);
+      const x = tensor(xData, def.inShape, { requiresGrad: !!lifOnly });
       const t0 = performance.now();
-      const loss = sum(net.forward(x)); // the peers' benchmark loss: sum of the output
+      const loss = sum(lifOnly ? lifOnly.forward(x) : net.forward(x)); // the peers' benchmark loss: sum of the output
       const t1 = performance.now();
       const afterF = be.memoryStats().bytesInUse;
       backward(loss);
@@ -137,6 +142,20 @@ function caseDefs(quick: boolean): CaseDef[] {
       reps: N >= 4096 ? () => [1, false] : N >= 1024 ? all(2) : all(quick ? 2 : 3),
     });
   }
+  const lifN = quick ? 1024 : 4096;
+  defs.push({
+    name: `lif${lifN}-only`,
+    description: `LIF(τ=10) alone on input [T=${T}, B=16, ${lifN}] (uniform 0–0.5, requires grad), loss = Σ output: the neuron engines without the gemm`,
+    specs: mlpSpecs([lifN, lifN], false),
+    inShape: [T, 16, lifN],
+    T,
+    B: 16,
+    inputRate: -2,
+    gain: 1,
+    neuron: lif,
+    lifOnly: true,
+    reps: all(3),
+  });
   const shdB = quick ? 32 : 128;
   const shdT = quick ? 100 : 250;
   defs.push({
@@ -172,6 +191,7 @@ function caseDefs(quick: boolean): CaseDef[] {
 function input(def: CaseDef): Float32Array {
   const rng = new Rng(3);
   const n = def.inShape.reduce((a, b) => a * b, 1);
+  if (def.inputRate === -2) return Float32Array.from({ length: n }, () => rng.uniform(0, 0.5));
   return def.inputRate < 0
     ? Float32Array.from({ length: n }, () => rng.normal())
     : Float32Array.from({ length: n }, () => (rng.random() < def.inputRate ? 1 : 0));
