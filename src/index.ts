@@ -21,7 +21,11 @@ export {
   add, sub, mul, div, matmul, linear, conv2d, sumPool2d, avgPool2d, softmaxCrossEntropy,
   sum, mean, max, reshape, permute, transpose, exp, log, relu, sigmoid, tanh,
 } from "./tensor/ops/index.js";
-export { Module } from "./layers/module.js";
+export {
+  Module, Linear, Conv2d, SumPool2d, AvgPool2d, Flatten, Dropout, Sequential,
+  type LinearOptions, type Conv2dOptions,
+} from "./layers/index.js";
+export { SGD, Adam, AdamW, Optimizer } from "./train/optim.js";
 export { LIF, type LIFOptions } from "./neurons/lif.js";
 export { IAF } from "./neurons/iaf.js";
 export { ExpLeak, type ExpLeakOptions } from "./neurons/exp-leak.js";
