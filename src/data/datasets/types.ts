@@ -1,0 +1,20 @@
+/**
+ * What every event dataset class offers (NMNIST, DVSGesture, SHD, SSC): a length, a sensor size,
+ * class names, a stable identity for cache keys, and indexed labelled event samples.
+ */
+import type { Events, SensorSize } from "../events.js";
+
+export interface EventSample {
+  events: Events;
+  label: number;
+}
+
+export interface EventDataset {
+  readonly name: string;
+  readonly sensorSize: SensorSize;
+  readonly classes: readonly string[];
+  readonly length: number;
+  /** Changes whenever the underlying files change (path, size, mtime); used in cache keys. */
+  readonly id: string;
+  events(i: number): EventSample | Promise<EventSample>;
+}
