@@ -3,7 +3,7 @@
  * it whose memory can be viewed (CPU) — the ref kernel on the same memory; otherwise it throws
  * UnsupportedKernelError naming the backends that have the kernel.
  */
-import { BackendUnavailableError, ConfigError, UnsupportedKernelError } from "../errors.js";
+import { BackendUnavailableError, ConfigError, NumericalError, UnsupportedKernelError } from "../errors.js";
 import { kernelsOverViews } from "./array-backend.js";
 import {
   ALL_KERNELS,
@@ -83,8 +83,35 @@ export function currentBackend(): Backend {
 
 const viewFallbacks = new WeakMap<Backend, Partial<Kernels>>();
 
+// Check mode (EXODUS_CHECK=1): after every kernel on a CPU backend, scan its buffers for NaN/Inf and name
+// the first kernel where one appears — a wrong training run becomes a named kernel (style.md §11).
+const checkMode = typeof process !== "undefined" && !!process.env?.EXODUS_CHECK && process.env.EXODUS_CHECK !== "0";
+
+function checkBuffers(backend: Backend, name: string, io: Record<string, Buf | undefined>): void {
+  if (!backend.view) return;
+  for (const key in io) {
+    const b = io[key];
+    if (!b) continue;
+    const v = backend.view(b);
+    for (let i = 0; i < b.length; i++) {
+      if (!Number.isFinite(v[i]!)) {
+        throw new NumericalError(`check mode: after kernel '${name}' on backend '${backend.name}', buffer '${key}' holds ${v[i]} at index ${i}`);
+      }
+    }
+  }
+}
+
 /** Runs kernel `name` on `backend`. */
 export function run<K extends KernelName>(backend: Backend, name: K, io: KernelIo<K>, at: KernelAttrs<K>): void {
+  if (checkMode) {
+    runUnchecked(backend, name, io, at);
+    checkBuffers(backend, name, io as Record<string, Buf | undefined>);
+    return;
+  }
+  runUnchecked(backend, name, io, at);
+}
+
+function runUnchecked<K extends KernelName>(backend: Backend, name: K, io: KernelIo<K>, at: KernelAttrs<K>): void {
   const own = backend.kernels[name] as ((io: KernelIo<K>, at: KernelAttrs<K>) => void) | undefined;
   if (own) return own.call(backend.kernels, io, at);
   if (backend.view) {

@@ -1,6 +1,6 @@
 /** The user-facing backward entry points (wires autograd to the ops it needs). */
 import { backward as backwardImpl } from "./autograd.js";
-import { add, clone, onesLike } from "./ops/index.js";
+import { add, clone, onesLike, zerosLike } from "./ops/index.js";
 import type { Tensor } from "./tensor.js";
 
 /** Back-propagates from a scalar (or from `root` with an explicit upstream gradient). */
@@ -8,15 +8,16 @@ export function backward(root: Tensor, grad: Tensor | null = null): void {
   backwardImpl(root, grad, { add, onesLike, clone });
 }
 
-/** Gradients of `root` w.r.t. `wrt` without touching their .grad (returns copies; .grad restored). */
+/**
+ * Gradients of `root` w.r.t. `wrt` without touching their .grad (returns new tensors; .grad restored).
+ * A tensor the root does not depend on gets zeros.
+ */
 export function grad(root: Tensor, wrt: readonly Tensor[], gradRoot: Tensor | null = null): Tensor[] {
   const saved = wrt.map((t) => t.grad);
   for (const t of wrt) t.grad = null;
   backward(root, gradRoot);
   const out = wrt.map((t) => {
-    const g = t.grad;
-    if (!g) throw new Error(`grad(): no gradient reached ${t.toString()}`);
-    return g;
+    return t.grad ?? zerosLike(t);
   });
   wrt.forEach((t, i) => (t.grad = saved[i]!));
   return out;
