@@ -144,7 +144,6 @@ function lifBackwardCases(): Case[] {
         const hasMinV = i % 3 === 0, withGV = i % 2 === 0, withAlpha = i % 4 !== 1;
         i++;
         const f = refForward(T, N, P, i % 3, hasMinV);
-        const L = T * Math.ceil(N / P);
         out.push({
           name: `lifBackward ${surrogate.type} ${mode} T=${T} N=${N} P=${P} minV=${hasMinV} gV=${withGV} dAlpha=${withAlpha}`,
           kernel: "lifBackward",
@@ -155,7 +154,8 @@ function lifBackwardCases(): Case[] {
           },
           outputs: { dx: T * N, dv0: N, ...(withAlpha ? { dAlpha: P } : {}) },
           attrs: { T, N, P, maxSpikes: i % 3, hasMinV, surrogate, mode },
-          tol: { dx: { rtol: 1e-4, atolRel: 2e-6 * T }, dv0: { rtol: 1e-4, atolRel: 2e-6 * T }, dAlpha: { rtol: 1e-4, atolRel: 2e-6 * L } },
+          // ref recurses in f64, wasm in f32: measured max error ≈ 1e-7…8e-7 of max|ref| (T = 200, all surrogates)
+          tol: { dx: { rtol: 1e-4, atolRel: 1e-5 }, dv0: { rtol: 1e-4, atolRel: 1e-5 }, dAlpha: { rtol: 1e-4, atolRel: 1e-5 } },
         });
       }
   return out;
