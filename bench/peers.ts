@@ -126,7 +126,7 @@ for (const [i, c] of cases.entries()) {
   const file = join(dir, "x.f32");
   writeFileSync(file, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
   const o = oursInChild(i, file);
-  const t = torchMissing ? { error: torchMissing } : torchSide(c, file);
+  const t: { ms: number; peak_rss_mb: number } | { error: string } = torchMissing ? { error: torchMissing } : torchSide(c, file);
   const key = `${c.name.replace(/[^A-Za-z0-9]+/g, "_")}_N${c.N}`;
   out[`${key}_ours_ms`] = Number(o.ms.toFixed(2));
   out[`${key}_ours_wasm_mb`] = Number(o.peakMB.toFixed(1));
