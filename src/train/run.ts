@@ -41,7 +41,7 @@ export function currentDeviceName(): string {
 }
 
 export function taskFor(cfg: TrainConfig): Task {
-  return createTask(cfg.task, { encoding: cfg.encoding, T: cfg.T, limitTrain: cfg.limitTrain, limitTest: cfg.limitTest });
+  return createTask(cfg.task, { encoding: cfg.encoding, T: cfg.T, maxShift: cfg.maxShift, limitTrain: cfg.limitTrain, limitTest: cfg.limitTest });
 }
 
 export function modelFor(cfg: TrainConfig): Sequential {

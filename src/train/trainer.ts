@@ -30,6 +30,8 @@ export interface TrainConfig {
   task: string;
   encoding?: "rate" | "latency";
   T?: number;
+  /** Training-set random translation in pixels (mnist; default 2). */
+  maxShift?: number;
   modelName: string;
   model: ModelConfig;
   gradient: GradientEngine;

@@ -92,3 +92,13 @@ test("a NaN is caught early and the error names the layer or parameter", () => {
   w.backend.upload(w.buf, d);
   assert.throws(() => tr.fit(), (e: unknown) => e instanceof NumericalError && /layer/.test(e.message));
 });
+
+test("memory stays flat across training steps (every step runs in a tidy scope)", () => {
+  const cfg = config("exodus", { epochs: 4 });
+  const tr = new Trainer(buildModel(cfg.model, { gradient: "exodus", seed: 5 }), createTask("toy"), cfg, null);
+  tr.fit(1);
+  const after1 = tr.model.parameters()[0]!.backend.memoryStats().bytesInUse;
+  tr.fit(4);
+  const after4 = tr.model.parameters()[0]!.backend.memoryStats().bytesInUse;
+  assert.equal(after4, after1, `bytes in use grew from ${after1} to ${after4}`);
+});

@@ -41,11 +41,12 @@ interface TrainFlags {
   gradient: GradientEngine;
   epochs?: number;
   batchSize: number;
-  lr: number;
+  lr?: number;
   seed: number;
   out?: string;
   encoding?: "rate" | "latency";
   steps?: number;
+  shift?: number;
   hidden?: number;
   tau?: number;
   optimizer: "adam" | "adamw" | "sgd";
@@ -66,12 +67,14 @@ interface TrainFlags {
  */
 const DEFAULT_MODEL: Record<string, string> = { "mnist-rate": "mlp-readout", "mnist-latency": "mlp-readout", mnist: "mlp-readout", toy: "tiny" };
 
+const DEFAULT_LR: Record<string, number> = { toy: 0.02 };
+
 /** Default epochs per task: the main job's budget (≤ 5 min on 2 cores) decides mnist's. */
 const DEFAULT_EPOCHS: Record<string, number> = { "mnist-rate": 8, "mnist-latency": 8, mnist: 8, toy: 20 };
 
 function configFromFlags(f: TrainFlags): TrainConfig {
   if (f.model && f.config) throw new UsageError("give either --model <preset> or --config <model.json>, not both");
-  const task = createTask(f.task, { encoding: f.encoding, T: f.steps, limitTrain: f.limitTrain, limitTest: f.limitTest });
+  const task = createTask(f.task, { encoding: f.encoding, T: f.steps, maxShift: f.shift, limitTrain: f.limitTrain, limitTest: f.limitTest });
   let model: ModelConfig;
   let modelName: string;
   if (f.config) {
@@ -92,8 +95,8 @@ function configFromFlags(f: TrainFlags): TrainConfig {
     model = presetConfig(modelName, task, { hidden: f.hidden, tauMem: f.tau });
   }
   return {
-    task: f.task, encoding: f.encoding, T: task.T, modelName, model, gradient: f.gradient,
-    epochs: f.epochs ?? DEFAULT_EPOCHS[f.task] ?? 10, batchSize: f.batchSize, lr: f.lr, seed: f.seed,
+    task: f.task, encoding: f.encoding, T: task.T, maxShift: f.shift, modelName, model, gradient: f.gradient,
+    epochs: f.epochs ?? DEFAULT_EPOCHS[f.task] ?? 10, batchSize: f.batchSize, lr: f.lr ?? DEFAULT_LR[f.task] ?? 2e-3, seed: f.seed,
     optimizer: f.optimizer, weightDecay: f.weightDecay, clipNorm: f.clip ?? null, schedule: f.schedule,
     device: f.device === "ref" ? "ref" : "wasm", limitTrain: f.limitTrain, limitTest: f.limitTest,
   };
@@ -171,11 +174,12 @@ export function register(program: Command): void {
     .addOption(new Option("--gradient <engine>", "how gradients are computed").choices([...GRADIENT_ENGINES]).default("exodus"))
     .option("--epochs <n>", "epochs (default: per task; mnist 8)", intArg(0))
     .option("--batch-size <n>", "batch size", intArg(1), 128)
-    .option("--lr <x>", "learning rate", posFloatArg, 2e-3)
+    .option("--lr <x>", "learning rate (default: per task; mnist 2e-3, toy 0.02)", posFloatArg)
     .option("--seed <n>", "seed for weights, shuffling, encoding and dropout", intArg(0), 1)
     .option("--out <dir>", "run directory (default runs/<task>-<gradient>-<time>)")
     .addOption(new Option("--encoding <code>", "spike code for mnist").choices(["rate", "latency"]))
     .option("--steps <T>", "time steps per sample", intArg(1))
+    .option("--shift <px>", "mnist training augmentation: random translation up to this many pixels (default 2)", intArg(0))
     .option("--hidden <n>", "hidden units for mlp presets", intArg(1))
     .option("--tau <steps>", "membrane time constant for mlp presets", posFloatArg)
     .addOption(new Option("--optimizer <name>", "optimizer").choices(["adam", "adamw", "sgd"]).default("adam"))
