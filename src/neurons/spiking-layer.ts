@@ -39,6 +39,13 @@ export interface SpikingOptions {
   decayEarly?: boolean;
   /** Per-neuron parameter shape (the feature shape F); default: scalars, or the length of array options. */
   shape?: readonly number[];
+  /**
+   * SLAYER's spike-escape pdf ρ (spec §7) for gradient: "slayer": ρ = SingleExponential(gradWidth = tauRho,
+   * gradScale = scaleRho). scaleRho is SLAYER's per-layer gradient scale, the knob EXODUS makes unnecessary.
+   * Setting either replaces `surrogate`; only valid with gradient: "slayer".
+   */
+  tauRho?: number;
+  scaleRho?: number;
   /** Layer name used in error messages. */
   name?: string;
   /** Scan the whole input for NaN/Inf on every call (the final state is always checked). */
@@ -73,7 +80,14 @@ export abstract class SpikingLayer extends Module {
     this.gradient = checkGradient(opts.gradient ?? "exodus", this.layerName);
     this.spikeFn = opts.spikeFn ?? MultiSpike;
     this.reset = opts.reset ?? new MembraneSubtract();
-    this.surrogate = opts.surrogate ?? new SingleExponential();
+    if (opts.tauRho !== undefined || opts.scaleRho !== undefined) {
+      if (this.gradient !== "slayer") {
+        throw new ConfigError(`${this.layerName}: tauRho/scaleRho configure SLAYER's gradient; use them with gradient: "slayer" (or set surrogate for "${this.gradient}")`);
+      }
+      this.surrogate = new SingleExponential({ gradWidth: opts.tauRho ?? 0.5, gradScale: opts.scaleRho ?? 1 });
+    } else {
+      this.surrogate = opts.surrogate ?? new SingleExponential();
+    }
     this.checkInputs = !!opts.checkInputs;
     const threshold = opts.spikeThreshold ?? 1;
     const minV = opts.minVMem ?? null;

@@ -63,3 +63,9 @@ test("NaN / Inf input is a NumericalError naming the layer", () => {
   const checked = new LIF({ tauMem: 10, name: "in0", checkInputs: true, minVMem: -1 });
   throwsWith(() => tidy(() => checked.forward(tensor([0.1, -Infinity, 0.3], [3, 1, 1]))), NumericalError, "in0 input");
 });
+
+test("SLAYER's tauRho/scaleRho set its ρ and are refused for other engines", () => {
+  const l = new LIF({ tauMem: 10, gradient: "slayer", tauRho: 0.3, scaleRho: 0.25 });
+  assert.deepEqual(l.surrogate.spec, { type: "SingleExponential", gradWidth: 0.3, gradScale: 0.25 });
+  throwsWith(() => new LIF({ tauMem: 10, scaleRho: 0.25 }), ConfigError, "slayer");
+});
