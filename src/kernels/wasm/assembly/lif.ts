@@ -138,7 +138,7 @@ const W = 4096;
 /**
  * Row-streaming EXODUS/SLAYER backward (P == 1 or P % 4 == 0), time outer (reversed), chunk inner.
  * nc_{t+1}·λ_{t+1} is dx_{t+1}, already written one row below, so §3.2 needs no state but the dα partial
- * sums (scratch, W floats) and the surrogate's θ coefficients (scratch tables of P floats, or hoisted).
+ * sums (scratch, W floats); parameters and the surrogate's θ coefficients are hoisted (P = 1) or tabulated.
  */
 function lifBwdRows<K, U>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
   dx: usize, dv0: usize, spikes: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: bool,
@@ -153,13 +153,20 @@ function lifBwdRows<K, U>(gS: usize, gV: usize, v: usize, alpha: usize, theta: u
   const one = f32x4.splat(1);
   const stride = <usize>N << 2;
   const accS = scratch;
-  const K1 = accS + (<usize>W << 2), K2 = K1 + (<usize>P << 2);
+  // Per-neuron parameters interleaved per 4-lane group (α, θ, m, θlow, k1, k2: 96 bytes), built once per call:
+  // one address per vector instead of six (V8 reloads each spilled base pointer inside the loop).
+  const tab = accS + (<usize>W << 2);
   const k1S = surrK1(kind, hS, q0), k2S = surrK2(kind, hS, q0, q1);
   if (!uniform) {
     for (let p = 0; p < P; p += 4) {
-      const th = v128.load(theta + (<usize>p << 2));
-      v128.store(K1 + (<usize>p << 2), surrK1(kind, th, q0));
-      v128.store(K2 + (<usize>p << 2), surrK2(kind, th, q0, q1));
+      const src = <usize>p << 2, dst = tab + <usize>p * 24;
+      const th = v128.load(theta + src);
+      v128.store(dst, v128.load(alpha + src));
+      v128.store(dst, th, 16);
+      v128.store(dst, v128.load(sub + src), 32);
+      v128.store(dst, minV ? v128.load(minV + src) : ninf, 48);
+      v128.store(dst, surrK1(kind, th, q0), 64);
+      v128.store(dst, surrK2(kind, th, q0, q1), 80);
     }
   }
   const withAlpha = dAlpha != 0;
@@ -172,11 +179,13 @@ function lifBwdRows<K, U>(gS: usize, gV: usize, v: usize, alpha: usize, theta: u
       let q = uniform ? 0 : n0 % P;
       for (let n = n0; n < n1; n += 4) {
         const o = row + (<usize>n << 2);
-        const a = pv(alpha, q, uniform, aS), th = pv(theta, q, uniform, hS);
-        const mT = pv(sub, q, uniform, mS);
-        const lo = minV ? pv(minV, q, uniform, lS) : ninf;
+        const pp = tab + <usize>q * 24;
+        const a = uniform ? aS : v128.load(pp), th = uniform ? hS : v128.load(pp, 16);
+        const mT = uniform ? mS : v128.load(pp, 32);
+        const lo = uniform ? lS : v128.load(pp, 48);
         const vt = v128.load(v + o);
-        const sig = surrogate4(kind, vt, th, pv(K1, q, uniform, k1S), pv(K2, q, uniform, k2S), q0, q1, q2, q3, q4, q5);
+        const sig = surrogate4(kind, vt, th, uniform ? k1S : v128.load(pp, 64), uniform ? k2S : v128.load(pp, 80),
+          q0, q1, q2, q3, q4, q5);
         let y = f32x4.mul(sig, v128.load(gS + o));
         if (gV) y = f32x4.add(y, v128.load(gV + o));
         // §3.2: λ_t = y_t + α(1 − m·σ_t)·(nc_{t+1}·λ_{t+1}) = y_t + α(1 − m·σ_t)·dx_{t+1}; SLAYER: m := 0 (§3.3)
@@ -311,9 +320,9 @@ export function lifBackward(gS: usize, gV: usize, v: usize, alpha: usize, theta:
     lifBwd4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, q5, n, true);
 }
 
-/** Scratch bytes lifBackward needs: dα partial sums of one chunk, two surrogate coefficient tables. */
+/** Scratch bytes lifBackward needs: dα partial sums of one chunk, the interleaved parameter table (6·P floats). */
 export function lifScratchBytes(P: i32): usize {
-  return (<usize>W << 2) + (<usize>P << 3);
+  return (<usize>W << 2) + <usize>P * 24;
 }
 
 /** Elementwise dv = σ(v, θ)·g (BPTT path). theta read at i % P. */
