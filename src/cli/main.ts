@@ -12,6 +12,7 @@ import { register as registerBench } from "./commands/bench.js";
 import { register as registerExperiment } from "./commands/experiment.js";
 import { register as registerTrain } from "./commands/train.js";
 import { register as registerEval } from "./commands/eval.js";
+import { register as registerData } from "./commands/data.js";
 
 export function buildProgram(): Command {
   const program = new Command("exodus-snn")
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerExperiment(program);
   registerTrain(program);
   registerEval(program);
+  registerData(program);
   return program;
 }
 
