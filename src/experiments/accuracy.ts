@@ -119,30 +119,30 @@ class Optim {
 
 function setup(task: "order-burst" | "nmnist-sim", quick: boolean): TaskSetup {
   if (task === "order-burst") {
-    const nTrain = 3000;
     return {
-      train: orderBurst({ n: nTrain, sampleSeed0: 0 }),
-      val: orderBurst({ n: quick ? 128 : 512, sampleSeed0: 1_000_000 }),
-      test: orderBurst({ n: quick ? 256 : 1024, sampleSeed0: 2_000_000 }),
+      train: orderBurst({ split: "train", n: 3000 }),
+      val: orderBurst({ split: "val", n: quick ? 128 : 512 }),
+      test: orderBurst({ split: "test", n: quick ? 256 : 1024 }),
       specs: mlpSpecs([32, 64, 64, 4], true),
-      // LIF τ = 30 steps: neurons spike and reset several times inside the memory window (data-formats §4b)
-      neuron: { ...DEFAULT_NEURON, tauMem: 30 },
+      // LIF τ = 50 steps (the paper's DVS τ): the membrane remembers the first burst across gaps of up to 60
+      // steps, and neurons spike and reset several times inside that window (data-formats §4b). τ = 30 gave 80 %.
+      neuron: { ...DEFAULT_NEURON, tauMem: 50 },
       gain: [3, 2, 1],
       epochs: quick ? 8 : 10,
       batch: 32,
-      description: "order-burst: 32 ch, T=150, classes AB/BA/AA/BB; net 32→64→64 LIF(τ=30)→4 Linear readout, CE on max-over-time",
+      description: "order-burst (src/data, task seed 1): 32 ch, T=150, classes AB/BA/AA'/BB', gap 20–60 steps; net 32→64→64 LIF(τ=50)→4 Linear readout, CE on max-over-time; 3000 train samples",
     };
   }
   return {
-    train: nmnistSim({ n: quick ? 400 : 2000, split: "train", seed: 1 }),
-    val: nmnistSim({ n: quick ? 100 : 400, split: "train", seed: 2 }),
-    test: nmnistSim({ n: quick ? 200 : 1000, split: "test", seed: 3 }),
+    train: nmnistSim({ n: quick ? 400 : 1500, split: "train" }),
+    val: nmnistSim({ n: quick ? 100 : 300, split: "val" }),
+    test: nmnistSim({ n: quick ? 200 : 600, split: "test" }),
     specs: mlpSpecs([578, 128, 10], true),
     neuron: { ...DEFAULT_NEURON, tauMem: 20 },
     gain: [3, 1],
     epochs: quick ? 3 : 8,
     batch: 32,
-    description: "nmnist-sim (private stand-in): 34×34×2 DVS sim of MNIST saccades, sum-pooled to 17×17×2, T=30; net 578→128 LIF(τ=20)→10 Linear readout, CE on max-over-time",
+    description: "nmnist-sim (src/data DVS simulation of MNIST saccades): 34×34×2 sum-pooled to 17×17×2, T=30 frames over 315 ms; net 578→128 LIF(τ=20)→10 Linear readout, CE on max-over-time; 1500 train samples",
   };
 }
 

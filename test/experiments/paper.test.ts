@@ -73,7 +73,7 @@ test("stability --quick: first-iteration gradients — SLAYER's direction ignore
 });
 
 test("order-burst: AB and BA have identical per-channel count distributions (the task is temporal)", () => {
-  const ds = orderBurst({ n: 800, sampleSeed0: 0 });
+  const ds = orderBurst({ split: "train", n: 800 });
   const c = counts(ds);
   const mean = (cls: number) => {
     const m = new Float64Array(ds.F);
