@@ -36,7 +36,7 @@ interface WasmExports {
   countNonzero(x: number, len: number): number;
   transposeBlocks(src: number, dst: number, outer: number, rows: number, cols: number, inner: number): void;
   lifForward(x: number, v0: number, alpha: number, theta: number, sub: number, minV: number, spikes: number, v: number,
-    T: number, N: number, P: number, maxSpikes: number): void;
+    T: number, N: number, P: number, maxSpikes: number, scratch: number): void;
   lifBackward(gS: number, gV: number, v: number, alpha: number, theta: number, sub: number, minV: number, dx: number,
     dv0: number, spikes: number, v0: number, dAlpha: number, T: number, N: number, P: number, exodus: number,
     kind: number, q0: number, q1: number, q2: number, q3: number, q4: number, q5: number, scratch: number): void;
@@ -419,7 +419,8 @@ export class WasmBackend implements Backend {
 
       lifForward: (io, at) => {
         ex.lifForward(this.p(io.x), this.p(io.v0), this.p(io.alpha), this.p(io.theta), this.p(io.sub),
-          at.hasMinV ? this.po(io.minV) : 0, this.p(io.spikes), this.p(io.v), at.T, at.N, at.P, at.maxSpikes);
+          at.hasMinV ? this.po(io.minV) : 0, this.p(io.spikes), this.p(io.v), at.T, at.N, at.P, at.maxSpikes,
+          this.scratch("lif", ex.lifScratchBytes(at.P)));
       },
 
       lifBackward: (io, at) => {

@@ -100,7 +100,7 @@ const W = 4096;
  */
 // @ts-ignore: decorator
 @inline function lifFwdRows(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
-  spikes: usize, v: usize, T: i32, N: i32, P: i32, maxSpikes: i32, N4: i32, uniform: bool): void {
+  spikes: usize, v: usize, T: i32, N: i32, P: i32, maxSpikes: i32, N4: i32, tab: usize, uniform: bool): void {
   const aS = v128.load32_splat(alpha), hS = v128.load32_splat(theta), mS = v128.load32_splat(sub);
   const ninf = f32x4.splat(-Infinity);
   const lS = minV ? v128.load32_splat(minV) : ninf;
@@ -108,6 +108,16 @@ const W = 4096;
   const capped = maxSpikes > 0;
   const zero = f32x4.splat(0);
   const stride = <usize>N << 2;
+  if (!uniform) {
+    // α, θ, m, θlow interleaved per 4-lane group (64 bytes): one address per vector instead of four.
+    for (let p = 0; p < P; p += 4) {
+      const src = <usize>p << 2, dst = tab + (<usize>p << 4);
+      v128.store(dst, v128.load(alpha + src));
+      v128.store(dst, v128.load(theta + src), 16);
+      v128.store(dst, v128.load(sub + src), 32);
+      v128.store(dst, minV ? v128.load(minV + src) : ninf, 48);
+    }
+  }
   for (let n0 = 0; n0 < N4; n0 += W) {
     const n1 = min(N4, n0 + W);
     for (let t = 0; t < T; t++) {
@@ -115,8 +125,9 @@ const W = 4096;
       let q = uniform ? 0 : n0 % P;
       for (let n = n0; n < n1; n += 4) {
         const o = row + (<usize>n << 2);
-        const a = pv(alpha, q, uniform, aS), th = pv(theta, q, uniform, hS), m = pv(sub, q, uniform, mS);
-        const lo = minV ? pv(minV, q, uniform, lS) : ninf;
+        const pp = tab + (<usize>q << 4);
+        const a = uniform ? aS : v128.load(pp), th = uniform ? hS : v128.load(pp, 16);
+        const m = uniform ? mS : v128.load(pp, 32), lo = uniform ? lS : v128.load(pp, 48);
         let cur: v128, act: v128;
         if (t == 0) { cur = v128.load(v0 + (<usize>n << 2)); act = zero; }
         else { cur = v128.load(v + o - stride); act = v128.load(spikes + o - stride); }
@@ -216,14 +227,14 @@ function lifBwdRows<K, U>(gS: usize, gV: usize, v: usize, alpha: usize, theta: u
   }
 }
 
-/** Spec §1.1 forward scan. minV = 0 when absent. x, spikes, v: [T, N]; v0: [N]; params: [P]. */
+/** Spec §1.1 forward scan. minV = 0 when absent. x, spikes, v: [T, N]; v0: [N]; params: [P]. scratch: lifScratchBytes(P). */
 export function lifForward(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
-  spikes: usize, v: usize, T: i32, N: i32, P: i32, maxSpikes: i32): void {
+  spikes: usize, v: usize, T: i32, N: i32, P: i32, maxSpikes: i32, scratch: usize): void {
   let n = 0;
   if (P == 1 || (P & 3) == 0) {
     n = N & ~3;
-    if (P == 1) lifFwdRows(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, true);
-    else lifFwdRows(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, false);
+    if (P == 1) lifFwdRows(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, scratch, true);
+    else lifFwdRows(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, scratch, false);
   }
   for (; n + 16 <= N; n += 16) lifFwd16(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n);
   for (; n + 4 <= N; n += 4) lifFwd4(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, false);
