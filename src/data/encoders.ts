@@ -1,6 +1,7 @@
 /**
  * Static-image spike encoders (data-formats.md §4a, B1/B2): Bernoulli rate code (p = v·pMax per
- * step) and time-to-first-spike latency (t = round((1−v)(T−1)), one spike, only pixels v > 0.1).
+ * step) and time-to-first-spike latency (t = round((1−v)(T−1)), one spike, only pixels v > 0.1; round
+ * is half-to-even as in numpy/PyTorch, so both sides of a comparison put spikes at the same step).
  * Output is time-major Float32Array [T, features], the layout neuron kernels scan over.
  */
 import { ConfigError } from "../errors.js";
@@ -28,6 +29,11 @@ export function rateEncode(img: ArrayLike<number>, o: RateOptions): Float32Array
   return out;
 }
 
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - Math.trunc(x)) === 0.5 ? 2 * Math.round(x / 2) : r;
+}
+
 export interface LatencyOptions {
   T: number;
   /** Pixels at or below this intensity stay silent; default 0.1. */
@@ -42,7 +48,7 @@ export function latencyEncode(img: ArrayLike<number>, o: LatencyOptions): Float3
   for (let f = 0; f < F; f++) {
     const v = Math.min(img[f]!, 1);
     if (!(v > thr)) continue;
-    const t = Math.round((1 - v) * (o.T - 1));
+    const t = roundHalfEven((1 - v) * (o.T - 1));
     out[t * F + f] = 1;
   }
   return out;

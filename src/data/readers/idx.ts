@@ -48,7 +48,8 @@ export function decodeIdx(input: Uint8Array, file = "<buffer>", maxBytes = IDX_M
   if (buf.length - head !== size) {
     throw new FormatError(file, `byte ${head}`, `${size} data bytes for dims [${dims.join(", ")}]`, `found ${buf.length - head}: ${buf.length - head < size ? "truncated" : "trailing bytes"}`);
   }
-  return { dims, data: buf.slice(head) };
+  // A copy as a plain Uint8Array (gunzip returns a Buffer view of a larger pool).
+  return { dims, data: new Uint8Array(buf.subarray(head)) };
 }
 
 export function readIdx(path: string): IdxArray {

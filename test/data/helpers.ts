@@ -1,0 +1,56 @@
+/**
+ * Shared test helpers for the data suites: locating ../shared/data relative to this file (CI clones
+ * the repo elsewhere with shared/ beside it), temp folders, and an assertion that a call raises a
+ * FormatError naming the file, a location and what was expected.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { FormatError } from "../../src/errors.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The repository root (two levels above this file). */
+export const repoRoot = resolve(here, "..", "..");
+export function sharedData(name: string): string {
+  return resolve(repoRoot, "..", "shared", "data", name);
+}
+
+export function tempDir(prefix = "exodus-data-"): { dir: string; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface FormatErrorCheck {
+  file: string;
+  where?: RegExp;
+  expected?: RegExp;
+}
+
+export function checkFormatError(e: unknown, c: FormatErrorCheck): true {
+  assert.ok(e instanceof FormatError, `expected FormatError, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  assert.equal(e.file, c.file);
+  assert.ok(e.where.length > 0 && e.expected.length > 0);
+  if (c.where) assert.match(e.where, c.where);
+  if (c.expected) assert.match(e.expected, c.expected);
+  assert.ok(e.message.includes(c.file) && e.message.includes(e.where) && e.message.includes(e.expected));
+  return true;
+}
+
+export function throwsFormat(fn: () => unknown, c: FormatErrorCheck): void {
+  assert.throws(fn, (e) => checkFormatError(e, c));
+}
+
+export async function rejectsFormat(p: Promise<unknown>, c: FormatErrorCheck): Promise<void> {
+  await assert.rejects(p, (e) => checkFormatError(e, c));
+}
+
+/** mulberry32-free tiny LCG for test-side randomness independent of src/util/rng. */
+export function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
