@@ -161,16 +161,15 @@ function lifBwdRows<K, U>(gS: usize, gV: usize, v: usize, alpha: usize, theta: u
   const aS = v128.load32_splat(alpha), hS = v128.load32_splat(theta), mS = v128.load32_splat(sub);
   const ninf = f32x4.splat(-Infinity);
   const lS = minV ? v128.load32_splat(minV) : ninf;
-  const one = f32x4.splat(1);
   const stride = <usize>N << 2;
   const accS = scratch;
-  // Per-neuron parameters interleaved per 4-lane group (α, θ, m, θlow, k1, k2: 96 bytes), built once per call:
+  // Per-neuron parameters interleaved per 4-lane group (α, θ, m, θlow, k1, k2, α·m: 112 bytes), built per call:
   // one address per vector instead of six (V8 reloads each spilled base pointer inside the loop).
   const tab = accS + (<usize>W << 2);
-  const k1S = surrK1(kind, hS, q0), k2S = surrK2(kind, hS, q0, q1);
+  const k1S = surrK1(kind, hS, q0), k2S = surrK2(kind, hS, q0, q1), amS = f32x4.mul(aS, mS);
   if (!uniform) {
     for (let p = 0; p < P; p += 4) {
-      const src = <usize>p << 2, dst = tab + <usize>p * 24;
+      const src = <usize>p << 2, dst = tab + <usize>p * 28;
       const th = v128.load(theta + src);
       v128.store(dst, v128.load(alpha + src));
       v128.store(dst, th, 16);
@@ -178,6 +177,7 @@ function lifBwdRows<K, U>(gS: usize, gV: usize, v: usize, alpha: usize, theta: u
       v128.store(dst, minV ? v128.load(minV + src) : ninf, 48);
       v128.store(dst, surrK1(kind, th, q0), 64);
       v128.store(dst, surrK2(kind, th, q0, q1), 80);
+      v128.store(dst, f32x4.mul(v128.load(alpha + src), v128.load(sub + src)), 96);
     }
   }
   const withAlpha = dAlpha != 0;
@@ -190,7 +190,7 @@ function lifBwdRows<K, U>(gS: usize, gV: usize, v: usize, alpha: usize, theta: u
       let q = uniform ? 0 : n0 % P;
       for (let n = n0; n < n1; n += 4) {
         const o = row + (<usize>n << 2);
-        const pp = tab + <usize>q * 24;
+        const pp = tab + <usize>q * 28;
         const a = uniform ? aS : v128.load(pp), th = uniform ? hS : v128.load(pp, 16);
         const mT = uniform ? mS : v128.load(pp, 32);
         const lo = uniform ? lS : v128.load(pp, 48);
@@ -202,7 +202,8 @@ function lifBwdRows<K, U>(gS: usize, gV: usize, v: usize, alpha: usize, theta: u
         // §3.2: λ_t = y_t + α(1 − m·σ_t)·(nc_{t+1}·λ_{t+1}) = y_t + α(1 − m·σ_t)·dx_{t+1}; SLAYER: m := 0 (§3.3)
         let lam = y;
         if (!last) {
-          const f = exodus ? f32x4.mul(a, f32x4.sub(one, f32x4.mul(mT, sig))) : a;
+          // α(1 − m·σ) as α − (α·m)·σ, α·m precomputed
+          const f = exodus ? f32x4.sub(a, f32x4.mul(uniform ? amS : v128.load(pp, 96), sig)) : a;
           lam = f32x4.add(y, f32x4.mul(f, v128.load(dx + o + stride)));
         }
         const d = v128.and(lam, f32x4.gt(vt, lo)); // dx_t = nc_t·λ_t
@@ -331,9 +332,9 @@ export function lifBackward(gS: usize, gV: usize, v: usize, alpha: usize, theta:
     lifBwd4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, q5, n, true);
 }
 
-/** Scratch bytes lifBackward needs: dα partial sums of one chunk, the interleaved parameter table (6·P floats). */
+/** Scratch bytes lifBackward needs: dα partial sums of one chunk, the interleaved parameter table (7·P floats). */
 export function lifScratchBytes(P: i32): usize {
-  return (<usize>W << 2) + <usize>P * 24;
+  return (<usize>W << 2) + <usize>P * 28;
 }
 
 /** Elementwise dv = σ(v, θ)·g (BPTT path). theta read at i % P. */

@@ -26,9 +26,8 @@
 // immediates (several instructions each); a load from this L1-resident table is one.
 const EXPC: usize = memory.data<f32>([
   -87.3, -87.3, -87.3, -87.3,
-  88.7, 88.7, 88.7, 88.7,
   1.44269504088896341, 1.44269504088896341, 1.44269504088896341, 1.44269504088896341,
-  12582912.0, 12582912.0, 12582912.0, 12582912.0,
+  12583039.0, 12583039.0, 12583039.0, 12583039.0,
   0.693359375, 0.693359375, 0.693359375, 0.693359375,
   -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4,
   1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4,
@@ -38,34 +37,34 @@ const EXPC: usize = memory.data<f32>([
   1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
   5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
   1.0, 1.0, 1.0, 1.0,
-  0.5, 0.5, 0.5, 0.5,
 ], 16);
-/** Splatted constant i of the table (also used by callers: index 12 = 1.0, 13 = 0.5). */
 // @ts-ignore: decorator
-@inline export function kc(i: i32): v128 {
+@inline function kc(i: i32): v128 {
   return v128.load(EXPC + (<usize>i << 4));
 }
 
-/** e^x for 4 lanes (Cephes expf polynomial, ≈1–2 ulp); inputs clamped to the normal range. */
+/**
+ * e^x for 4 lanes with x ≤ 0 (every surrogate of spec §1.4 takes exp of a non-positive argument): Cephes
+ * expf polynomial, ≈1–2 ulp; below −87.3 the result is clamped to ≈ 1.2e−38 instead of flushing to 0.
+ */
 // @ts-ignore: decorator
 @inline export function exp4(x: v128): v128 {
-  // pmin/pmax are single instructions on x64 (min/max with wasm NaN rules are not); NaN still propagates.
-  x = f32x4.pmin(f32x4.pmax(x, kc(0)), kc(1));
-  // Adding 1.5·2²³ rounds x·log2(e) to an integer n (ties to even) held in the low mantissa bits of t.
-  const t = f32x4.add(f32x4.mul(x, kc(2)), kc(3));
-  const fx = f32x4.sub(t, kc(3));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(fx, kc(4))), f32x4.mul(fx, kc(5)));
+  // pmax is one instruction on x64 (max with wasm NaN rules is not); NaN still propagates.
+  x = f32x4.pmax(x, kc(0));
+  // Adding 1.5·2²³ + 127 rounds x·log2(e) to an integer n (ties to even) and leaves n + 127 in the low
+  // mantissa bits of t, so t << 23 is the bit pattern of 2ⁿ (the magic number's own bits shift out).
+  const t = f32x4.add(f32x4.mul(x, kc(1)), kc(2));
+  const fx = f32x4.sub(t, kc(2));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(fx, kc(3))), f32x4.mul(fx, kc(4)));
   // Estrin-style evaluation: shorter dependency chains than Horner, same terms.
-  const r2 = f32x4.mul(r, r);
   // (FMA in the relaxed build: exp4 only feeds gradients, never the bit-exact forward scans.)
-  const p01 = fma(kc(6), r, kc(7)); // c5·r + c4
-  const p23 = fma(kc(8), r, kc(9)); // c3·r + c2
-  const p45 = fma(kc(10), r, kc(11)); // c1·r + c0
+  const r2 = f32x4.mul(r, r);
+  const p01 = fma(kc(5), r, kc(6)); // c5·r + c4
+  const p23 = fma(kc(7), r, kc(8)); // c3·r + c2
+  const p45 = fma(kc(9), r, kc(10)); // c1·r + c0
   const q = fma(fma(p01, r2, p23), r2, p45);
-  const y = f32x4.add(fma(q, r2, r), kc(12));
-  // 2ⁿ: (bits(t) + 127) << 23 — the magic number's own bits shift out, leaving (n + 127) << 23.
-  const e = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
-  return f32x4.mul(y, e);
+  const y = f32x4.add(fma(q, r2, r), kc(11));
+  return f32x4.mul(y, i32x4.shl(t, 23));
 }
 
 // Surrogate kinds (same order as surrogateArgs in backend.ts).
