@@ -114,15 +114,19 @@ export function loadWasmModule(prefer: WasmVariant | "auto" = "auto"): { module:
     );
   }
   if (prefer !== "simd") {
-    if (!relaxedFlagSet) {
-      // Node 20 (V8 11.3) ships relaxed SIMD behind a flag; it must be set before anything is compiled.
-      try { v8.setFlagsFromString("--experimental-wasm-relaxed-simd"); } catch { /* older or newer V8 */ }
-      relaxedFlagSet = true;
+    let rb: Uint8Array | null = null;
+    try { rb = read("relaxed"); } catch { /* plain SIMD only */ }
+    if (rb) {
+      let ok = WA.validate(rb);
+      if (!ok && !relaxedFlagSet) {
+        // Node 20 (V8 11.3) ships relaxed SIMD behind a flag, which must be set before the module is compiled;
+        // newer runtimes validate without it, so the flag is only touched when needed.
+        relaxedFlagSet = true;
+        try { v8.setFlagsFromString("--experimental-wasm-relaxed-simd"); } catch { /* flag unknown here */ }
+        ok = WA.validate(rb);
+      }
+      if (ok) return { module: new WA.Module(rb), variant: "relaxed" };
     }
-    try {
-      const rb = read("relaxed");
-      if (WA.validate(rb)) return { module: new WA.Module(rb), variant: "relaxed" };
-    } catch { /* fall back to plain SIMD */ }
     if (prefer === "relaxed") throw new ConfigError("wasm backend: relaxed SIMD is not supported by this runtime");
   }
   return { module: new WA.Module(bytes), variant: "simd" };
