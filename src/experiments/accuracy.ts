@@ -217,7 +217,7 @@ export function runAccuracy(o: AccuracyOptions = {}): AccuracyResult {
   const seeds = o.seeds ?? (quick ? 1 : 3);
   const tasks = o.tasks ?? (quick ? ["order-burst"] : ["order-burst", "nmnist-sim"]);
   const optimizer = o.optimizer ?? "adam";
-  const lr = o.lr ?? (optimizer === "adam" ? 5e-3 : 1e-3);
+  const lr = o.lr ?? (optimizer === "adam" ? 5e-3 : 1e-2);
   const slayerScales = o.slayerScales ?? (quick ? [1] : [0.01, 0.1, 1]);
   const withBptt = o.withBptt ?? true;
   const variants: Variant[] = [

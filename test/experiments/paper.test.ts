@@ -94,6 +94,7 @@ test("accuracy --quick: EXODUS trains order-burst above the count baseline", { t
   const r = runAccuracy({ quick: true });
   const t = r.summary.find((s) => s.task === "order-burst")!;
   const ex = t.rows.find((x) => x.variant === "exodus")!;
+  console.log(`# order-burst --quick: count baseline ${t.countBaseline}, ${t.rows.map((x) => `${x.variant} ${x.mean}`).join(", ")}`);
   assert.ok(t.countBaseline > 0.6 && t.countBaseline < 0.9, `count baseline ${t.countBaseline} (≈ 75 %: AA/BB separable by counts, AB/BA not)`);
   assert.ok(ex.mean > t.countBaseline + 0.05, `EXODUS ${ex.mean} vs count baseline ${t.countBaseline}`);
 });
