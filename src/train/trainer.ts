@@ -30,7 +30,7 @@ export interface TrainConfig {
   task: string;
   encoding?: "rate" | "latency";
   T?: number;
-  /** Training-set random translation in pixels (mnist; default 2). */
+  /** Training-set random translation in pixels (mnist; default 1). */
   maxShift?: number;
   modelName: string;
   model: ModelConfig;
@@ -127,6 +127,8 @@ export class Trainer {
   readonly optimizer: Optimizer;
   readonly schedule: Schedule;
   state: TrainerState;
+  /** The evaluation after the last epoch trained in this process (null before). */
+  lastEval: EvalResult | null = null;
   private readonly stepsPerEpoch: number;
   private readonly spiking: [string, SpikingLayer][];
 
@@ -312,6 +314,7 @@ export class Trainer {
       const tr = this.trainEpoch(e);
       const t1 = performance.now();
       const ev = this.evaluate("test");
+      this.lastEval = ev;
       const evalSeconds = (performance.now() - t1) / 1000;
       const m: EpochMetrics = {
         epoch: e + 1, lr: tr.lr, train_loss: tr.loss, train_accuracy: tr.accuracy, test_loss: ev.loss, test_accuracy: ev.accuracy,

@@ -27,7 +27,7 @@ export interface Task {
 export interface TaskOptions {
   encoding?: Encoding;
   T?: number;
-  /** Training-split augmentation: random translation of up to this many pixels (mnist; default 2). */
+  /** Training-split augmentation: random translation of up to this many pixels (mnist; default 1). */
   maxShift?: number;
   /** Use only the first n samples of each split (smoke tests). */
   limitTrain?: number;
@@ -47,7 +47,7 @@ class MnistTask implements Task {
   private readonly maxShift: number;
   constructor(readonly encoding: Encoding, readonly T: number, o: TaskOptions) {
     this.name = `mnist-${encoding}`;
-    this.maxShift = o.maxShift ?? 2;
+    this.maxShift = o.maxShift ?? 1;
     const { train, test } = loadMnistSplit();
     this.sets = { train, test };
     this.n = { train: Math.min(train.n, o.limitTrain ?? train.n), test: Math.min(test.n, o.limitTest ?? test.n) };

@@ -73,7 +73,8 @@ export type Encoding = "rate" | "latency";
 /**
  * Random-translation augmentation: copies image `i` shifted by (dy, dx) ∈ [−maxShift, maxShift]² (zero
  * fill) into `out` (784 floats). With only 8,000 training digits an MLP overfits (99 % train, ≈94.5 % test
- * after 6 epochs, measured); small shifts close most of that gap at no cost per step.
+ * after 6 epochs, measured); small shifts close most of that gap at no cost per step. Measured (8 epochs,
+ * lr 5e-3, rate code): ±1 px 97.0 %, ±2 px 95.3 %; latency code ±0 px 93.6 %, ±1 px 95.0 %.
  */
 export function shiftedImage(set: ImageSet, i: number, rng: Rng, maxShift: number, out: Float32Array): Float32Array {
   const dy = rng.int(-maxShift, maxShift + 1), dx = rng.int(-maxShift, maxShift + 1);
