@@ -43,7 +43,18 @@ fs.writeSync = function (fd, data, a, b, c) {
   if (fd === 2) return typeof data === "string" ? Buffer.byteLength(data) : typeof b === "number" ? b : data.byteLength - (a || 0);
   return writeSync.call(fs, fd, data, a, b, c);
 };
+for (const k of ["log", "warn", "error", "info"]) console[k] = () => {};
+process.stderr.write = () => true;
+process.stdout.write = () => true;
 let lib = null;
+// After an Emscripten abort (or a failed memory grow) the module is unusable; tell the caller to
+// replace this worker instead of letting later files fail for no reason of their own.
+let fatal = false;
+function note(e) {
+  const m = String((e && e.message) || e);
+  if ((typeof WebAssembly !== "undefined" && e instanceof WebAssembly.RuntimeError) || /Abort|enlarge memory|unreachable|out of bounds|OOM/i.test(m)) fatal = true;
+  return m;
+}
 function f16Rows(Module, f, path, n) {
   const ptr = Module._malloc(8 * n);
   if (!ptr) throw new Error("malloc failed");
@@ -90,13 +101,18 @@ parentPort.on("message", async (msg) => {
           if (m.type === 9 && d.vlen && d.vlen.type === 1 && d.vlen.size === 2) { d.value = f16Rows(Module, f, p, n); d.f16 = true; }
           else if (m.type === 1 && m.size === 2) { d.value = f16Flat(Module, f, p, n); d.f16 = true; }
           else d.value = o.value;
-        } catch (e) { d.error = String((e && e.message) || e); d.value = null; }
+        } catch (e) { d.error = note(e); d.value = null; }
         datasets[p] = d;
       }
-      parentPort.postMessage({ id: msg.id, ok: true, out: { paths, datasets } });
-    } finally { f.close(); }
+      try { f.close(); } catch (e) { note(e); }
+      parentPort.postMessage({ id: msg.id, ok: true, out: { paths, datasets }, fatal });
+    } catch (e) {
+      try { f.close(); } catch (e2) { note(e2); }
+      throw e;
+    }
   } catch (e) {
-    parentPort.postMessage({ id: msg.id, ok: false, error: String((e && e.message) || e) });
+    const error = note(e);
+    parentPort.postMessage({ id: msg.id, ok: false, error, fatal });
   }
 });
 `;
@@ -106,6 +122,8 @@ interface Pending {
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
   file: string;
+  datasets: readonly string[];
+  timeoutMs: number;
 }
 
 let worker: Worker | null = null;
@@ -123,15 +141,32 @@ function killWorker(reason: (p: Pending) => Error): void {
   if (w) void w.terminate();
 }
 
+/** Resend every pending read to a fresh worker (the old one was replaced). */
+function requeueAll(): void {
+  for (const [id, q] of pending) {
+    pending.delete(id);
+    clearTimeout(q.timer);
+    readH5Datasets(q.file, q.datasets, { timeoutMs: q.timeoutMs }).then(q.resolve, q.reject);
+  }
+}
+
 function getWorker(): Worker {
   if (worker) return worker;
   const w = new Worker(WORKER_SOURCE, { eval: true });
   w.unref();
-  w.on("message", (m: { id: number; ok: boolean; out?: H5Read; error?: string }) => {
+  w.on("message", (m: { id: number; ok: boolean; out?: H5Read; error?: string; fatal?: boolean }) => {
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
     clearTimeout(p.timer);
+    if (m.fatal) {
+      // The module aborted on this file: fail it, and replace the worker before the next read.
+      if (worker === w) worker = null;
+      void w.terminate();
+      p.reject(new FormatError(p.file, "HDF5", "a readable HDF5 file", `the HDF5 library aborted: ${m.error ?? "corrupt structure"}`));
+      requeueAll();
+      return;
+    }
     if (m.ok && m.out) p.resolve(m.out);
     else p.reject(new FormatError(p.file, "HDF5 superblock", "a readable HDF5 file", m.error ?? "unknown h5wasm error"));
   });
@@ -167,10 +202,13 @@ export function readH5Datasets(path: string, datasets: readonly string[], opts: 
       if (!p) return;
       pending.delete(id);
       p.reject(new FormatError(path, "HDF5", "a well-formed HDF5 file", `the HDF5 library did not finish within ${timeoutMs} ms (corrupt file?)`));
-      // The worker may be stuck in a loop inside wasm: replace it, failing anything else it held.
-      killWorker((q) => new FormatError(q.file, "HDF5", "a readable HDF5 file", "reader restarted after another file hung"));
+      // The worker may be stuck in a loop inside wasm: replace it and resend the other files it held.
+      const w = worker;
+      worker = null;
+      if (w) void w.terminate();
+      requeueAll();
     }, timeoutMs);
-    pending.set(id, { resolve, reject, timer, file: path });
+    pending.set(id, { resolve, reject, timer, file: path, datasets, timeoutMs });
     w.ref();
     // Each element needs at least one byte on disk, so a larger count is a corrupt header.
     w.postMessage({ id, path, datasets, h5url: import.meta.resolve("h5wasm/node"), maxElements: Math.max(1024, size) });
