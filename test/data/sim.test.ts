@@ -151,3 +151,17 @@ test("count baseline: chance on AB vs BA; separates AA' vs BB'; spike order sepa
   }
   assert.ok(right / N > 0.95, `order rule accuracy ${right / N}`);
 });
+
+test("NmnistSim works as an event dataset behind FramedDataset and the Loader", async () => {
+  const { FramedDataset } = await import("../../src/data/datasets/framed.js");
+  const { Loader } = await import("../../src/data/loader.js");
+  const { NmnistSim } = await import("../../src/data/sim/nmnist-sim.js");
+  const ds = new NmnistSim("val", { count: 3 });
+  assert.equal(ds.length, 3);
+  assert.deepEqual(ds.events(1).events, nmnistSimSample("val", 1).events);
+  const loader = new Loader(new FramedDataset(ds, { nTimeBins: 20 }), { batchSize: 3 });
+  for await (const b of loader.epoch(0)) {
+    assert.deepEqual(b.shape, [20, 3, 2, 34, 34]);
+    assert.deepEqual(Array.from(b.labels), [0, 1, 2].map((i) => nmnistSimSample("val", i).label));
+  }
+});

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { ConfigError } from "../../errors.js";
 import { Rng } from "../../util/rng.js";
 import { allocEvents, sliceEvents, sortByTime, type Events } from "../events.js";
-import { encodeNmnist } from "../readers/nmnist.js";
+import type { EventDataset, EventSample } from "../datasets/types.js";
+import { encodeNmnist, NMNIST_SENSOR } from "../readers/nmnist.js";
 import { DIGIT_PIXELS, loadMnistDigits, splitIndices, type Split } from "./mnist-digits.js";
 
 export interface DvsSimOptions {
@@ -104,11 +105,14 @@ export function simulateDvs(img: Float32Array, rng: Rng, o: DvsSimOptions = {}):
     n++;
   };
   const pNoise = noise * dt * 1e-6;
+  const L0 = Math.log(eps);
   for (let t1 = dt; t1 <= total; t1 += dt) {
     const [dx, dy] = saccadeOffset(t1);
     render(padded, dx, dy, frame);
     for (let i = 0; i < P; i++) {
-      const L = Math.log(eps + frame[i]!);
+      const v = frame[i]!;
+      // Most of the sensor sees background (0) most of the time: skip the log there.
+      const L = v === 0 ? L0 : Math.log(eps + v);
       let r = ref[i]!;
       while (Math.abs(L - r) >= C) {
         const on = L > r;
@@ -157,6 +161,30 @@ export function nmnistSim(o: NmnistSimOptions): NmnistSimSample[] {
   const out: NmnistSimSample[] = [];
   for (let i = 0; i < o.count; i++) out.push(nmnistSimSample(o.split, (o.start ?? 0) + i, o));
   return out;
+}
+
+/**
+ * nmnist-sim as an event dataset (same interface as NMNIST), so FramedDataset, its disk cache and
+ * the Loader work on it unchanged.
+ */
+export class NmnistSim implements EventDataset {
+  readonly name = "nmnist-sim";
+  readonly sensorSize = NMNIST_SENSOR;
+  readonly classes = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
+  readonly id: string;
+  readonly length: number;
+  constructor(
+    readonly split: Split,
+    readonly opts: DvsSimOptions & { count?: number } = {},
+  ) {
+    const n = splitIndices(split).length;
+    this.length = Math.min(opts.count ?? n, n);
+    this.id = `nmnist-sim:v1:${split}:${JSON.stringify(opts)}`;
+  }
+  events(i: number): EventSample {
+    const s = nmnistSimSample(this.split, i, this.opts);
+    return { events: s.events, label: s.label };
+  }
 }
 
 /** Write samples as `<root>/<Train|Val|Test>/<digit>/<index>.bin`, the real N-MNIST tree layout. */
