@@ -5,7 +5,7 @@
  * (option or EXODUS_SNN_DATA_BASE_URL) to use a mirror, or a local server in tests.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { join } from "node:path";
@@ -274,7 +274,7 @@ export async function fetchDataset(name: string, o: FetchOptions): Promise<Fetch
       const marker = dest + ".extracted";
       if (status === "downloaded" || !existsSync(marker)) {
         await extractZip(dest, o.root);
-        const { writeFileSync } = await import("node:fs");
+        // A marker, so a re-run after a verified download does not unzip 70,000 files again.
         writeFileSync(marker, new Date().toISOString());
       }
       r.extracted = o.root;

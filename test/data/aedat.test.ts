@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { makeEvents } from "../../src/data/events.js";
 import { decodeAedat31, encodeAedat31 } from "../../src/data/readers/aedat.js";
-import { cutSegments, formatGestureLabels, parseGestureLabels, parseTrials } from "../../src/data/readers/gesture-labels.js";
+import { cutSegments, formatGestureLabels, formatTrials, parseGestureLabels, parseTrials } from "../../src/data/readers/gesture-labels.js";
 import { concat, HEADER, packet, polEvents } from "./aedat-fixtures.js";
 import { lcg, sharedData, throwsFormat } from "./helpers.js";
 
@@ -72,6 +72,8 @@ test("cutting: start ≤ t < end, shifted by −start", () => {
 
 test("trials list parsing", () => {
   assert.deepEqual(parseTrials("user01_fluorescent.aedat\r\nuser01_natural.aedat\r\n\r\n"), ["user01_fluorescent.aedat", "user01_natural.aedat"]);
+  const names = ["user24_led.aedat", "user29_lab.aedat"];
+  assert.deepEqual(parseTrials(formatTrials(names)), names);
   throwsFormat(() => parseTrials("user01.aedat\n../x.aedat\n", "t.txt"), { file: "t.txt", where: /^line 2$/ });
 });
 

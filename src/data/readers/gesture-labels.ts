@@ -59,6 +59,10 @@ export function parseTrials(text: string, file = "<trials>"): string[] {
   return out;
 }
 
+export function formatTrials(names: readonly string[]): string {
+  return names.map((n) => n + "\r\n").join("");
+}
+
 function lowerBound(t: Float64Array, v: number): number {
   let lo = 0;
   let hi = t.length;

@@ -1,7 +1,7 @@
 /**
- * Guarded HDF5 reading through h5wasm. The HDF5 C library can loop forever on some corrupt files
- * (seen here with 5 random byte flips in ~1 of 30 files), so reads run in a worker thread with a
- * deadline; a hung or crashed worker is terminated and the caller gets a FormatError. The worker only
+ * Guarded HDF5 reading through h5wasm. On corrupt files the HDF5 C library can abort the wasm module
+ * (which then fails every later call) or stop answering, so reads run in a worker thread with a
+ * deadline; an aborted, hung or crashed worker is replaced and the caller gets a FormatError. The worker only
  * copies raw datasets out (plus the documented float16 workaround, data-formats.md §3); all
  * validation happens in the caller, in typed code.
  */

@@ -159,7 +159,7 @@ export function validateShd(raw: H5Read, file: string, opts: ShdValidateOptions 
       const b = off[i + 1]!;
       if (!(Number.isInteger(a) && b >= a)) throw new FormatError(file, `/spikes/offsets[${i + 1}]`, "non-decreasing integer offsets", `${a} then ${b}`);
       const row = t.subarray(a, b);
-      const ur = (u as Uint16Array).subarray ? (u as Uint16Array).subarray(a, b) : Array.prototype.slice.call(u, a, b);
+      const ur = (u as Uint16Array).subarray(a, b); // isNumArray above: a non-BigInt typed array
       checkRow(file, "spikes/times_flat", i, row, ur, channels);
       times.push(row.slice());
       units.push(Uint16Array.from(ur));
