@@ -4,7 +4,7 @@
  * ConfigErrors that name the expected layout, time-major batches with padding, seeded shuffling.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { FrameCache } from "../../src/data/cache.js";
@@ -135,6 +135,26 @@ test("SHD / SSC over a root with the fixtures; missing files named", async () =>
     const x = await framed.get(0);
     assert.deepEqual(x.shape, [14, 1, 700]);
     assert.equal(x.x.reduce((a, b) => a + b, 0), 17);
+  } finally {
+    done();
+  }
+});
+
+test("frame cache: a damaged entry is a miss and is rewritten", () => {
+  const { dir, done } = tempDir();
+  try {
+    const c = new FrameCache(dir);
+    const fr = { data: Int16Array.from([1, -2, 3, 4]), shape: [1, 2, 2] };
+    let made = 0;
+    const make = (): typeof fr => (made++, fr);
+    assert.deepEqual(c.getOrCompute("k", make), fr);
+    assert.deepEqual(c.getOrCompute("k", make), fr);
+    assert.equal(made, 1);
+    const file = join(dir, "k.frm");
+    writeFileSync(file, readFileSync(file).subarray(0, 10));
+    assert.deepEqual(c.getOrCompute("k", make), fr);
+    assert.equal(made, 2);
+    assert.ok(!readdirSync(dir).some((f) => f.endsWith(".tmp")));
   } finally {
     done();
   }
