@@ -141,7 +141,13 @@ function getOnce(url: string, part: string, from: number, redirects = 0): Promis
         res.resume();
         return reject(new ConfigError(`${url}: HTTP ${status}`));
       }
-      // 200 = the server ignored Range: start over. 206 = append.
+      // 200 = the server ignored Range: start over. 206 = append, but only where we asked it to start.
+      const start = Number(/^bytes (\d+)-/.exec(String(res.headers["content-range"] ?? ""))?.[1] ?? NaN);
+      if (status === 206 && start !== from) {
+        res.destroy();
+        unlinkSync(part);
+        return resolve({ status, complete: false });
+      }
       const append = status === 206 && from > 0;
       const expected = Number(res.headers["content-length"] ?? NaN);
       let got = 0;
