@@ -77,8 +77,8 @@ interface GridCase {
   v0: boolean;
   minV: number | null;
   scale: number;
-  /** lower end of the input range as a multiple of scale (default −0.6) */
-  lo?: number;
+  /** input strongly negative in the first half of each chunk, strongly positive in the second (so it both clips and spikes) */
+  split?: boolean;
 }
 
 const surrogates = [
@@ -111,7 +111,7 @@ grid.push(
   {
     name: "LIF with synapse (tauSyn, decayEarly) and trainAlphas",
     make: (g, dtype) => new LIF({ tauMem: 15, tauSyn: [8, 20], trainAlphas: true, gradient: g, dtype, minVMem: -0.02 } as LIFOptions),
-    F: 2, v0: true, minV: -0.02, scale: 10, lo: -1.5,
+    F: 2, v0: true, minV: -0.02, scale: 10, split: true,
   },
   {
     name: "LIF normInput off, decayEarly off synapse",
@@ -141,7 +141,12 @@ for (const dtype of ["float64", "float32"] as const) {
       const rng = new Rng(seed + grid.indexOf(gc));
       const shape = [T, B, gc.F];
       const n = T * B * gc.F;
-      const chunks = [0, 1, 2].map(() => randArray(rng, n, (gc.lo ?? -0.6) * gc.scale, gc.scale));
+      const half = (n / 2) | 0; // time-major: the first half of the array is the first half of the time steps
+      const chunks = [0, 1, 2].map(() =>
+        gc.split
+          ? [...randArray(rng, half, -gc.scale, 0), ...randArray(rng, n - half, 0, gc.scale)]
+          : randArray(rng, n, -0.6 * gc.scale, gc.scale),
+      );
       const weights = [0, 1, 2].map(() => randArray(rng, n, -1, 1));
       const v0 = gc.v0 ? randArray(rng, B * gc.F, -0.2, 0.8) : null;
       const ex = runChunks((g) => gc.make(g, dtype) as Module, "exodus", dtype, chunks, weights, shape, v0, gc.minV);
