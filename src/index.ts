@@ -37,3 +37,5 @@ export { MultiSpike, SingleSpike, MaxSpike, SpikeFunction } from "./neurons/spik
 export { MembraneSubtract, MembraneReset, type ResetMechanism } from "./neurons/reset.js";
 export type { GradientEngine } from "./neurons/dynamics.js";
 export { Rng, mulberry32 } from "./util/rng.js";
+export * as data from "./data/index.js";
+export * as train from "./train/index.js";
