@@ -11,12 +11,12 @@ export interface ReportData {
   history: EpochMetrics[];
   final: { test_accuracy: number; test_loss: number; epochs: number; seconds: number };
   confusion?: number[][];
-  probe?: { rasters: Raster[]; rates: { name: string; perNeuron: number[] }[]; label: number; predicted: number };
+  probe?: { rasters: Raster[]; rates: { name: string; perNeuron: number[] }[]; label: number; predicted: number; readout?: { name: string; T: number; C: number; values: number[] } };
 }
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
-const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"];
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
 function niceMax(v: number): number {
   if (!(v > 0)) return 1;
@@ -26,28 +26,30 @@ function niceMax(v: number): number {
 }
 
 /** Line chart of several series over epochs 1..n. */
-export function lineChart(title: string, series: { name: string; values: number[] }[], yLabel: string, fixedMax?: number): string {
+export function lineChart(title: string, series: { name: string; values: number[]; color?: string }[], yLabel: string, fixedMax?: number, xLabel = "epoch", x0 = 1): string {
   const W = 420, H = 260, L = 50, R = 10, T = 28, B = 40;
   const n = Math.max(1, ...series.map((s) => s.values.length));
   const all = series.flatMap((s) => s.values).filter(Number.isFinite);
   const ymax = fixedMax ?? niceMax(Math.max(...all, 1e-9));
+  const ymin = fixedMax !== undefined ? 0 : Math.min(0, ...all);
   const x = (i: number) => L + (n === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (n - 1));
-  const y = (v: number) => T + (H - T - B) * (1 - Math.min(1, Math.max(0, v / ymax)));
+  const y = (v: number) => T + (H - T - B) * (1 - Math.min(1, Math.max(0, (v - ymin) / (ymax - ymin))));
   let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`;
   s += `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`;
   for (let k = 0; k <= 4; k++) {
-    const v = (ymax * k) / 4;
+    const v = ymin + ((ymax - ymin) * k) / 4;
     s += `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${L - 4}" y="${y(v) + 4}" text-anchor="end">${f(v, ymax < 1.5 ? 2 : 1)}</text>`;
   }
-  for (let i = 0; i < n; i++) s += `<text x="${x(i)}" y="${H - B + 14}" text-anchor="middle">${i + 1}</text>`;
-  s += `<text x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle">epoch</text>`;
+  const every = Math.max(1, Math.ceil(n / 12));
+  for (let i = 0; i < n; i += every) s += `<text x="${x(i)}" y="${H - B + 14}" text-anchor="middle">${i + x0}</text>`;
+  s += `<text x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle">${esc(xLabel)}</text>`;
   s += `<text x="12" y="${(T + H - B) / 2}" transform="rotate(-90 12 ${(T + H - B) / 2})" text-anchor="middle">${esc(yLabel)}</text>`;
   series.forEach((ser, j) => {
-    const c = COLORS[j % COLORS.length];
+    const c = ser.color ?? COLORS[j % COLORS.length];
     const pts = ser.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
     s += `<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts}"/>`;
-    ser.values.forEach((v, i) => (s += `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${c}"><title>${esc(ser.name)} epoch ${i + 1}: ${f(v, 4)}</title></circle>`));
-    s += `<rect x="${L + 8 + j * 110}" y="${T + 2}" width="10" height="10" fill="${c}"/><text x="${L + 22 + j * 110}" y="${T + 11}">${esc(ser.name)}</text>`;
+    if (ser.values.length <= 40) ser.values.forEach((v, i) => (s += `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${c}"><title>${esc(ser.name)} ${esc(xLabel)} ${i + x0}: ${f(v, 4)}</title></circle>`));
+    if (series.length <= 4) s += `<rect x="${L + 8 + j * 110}" y="${T + 2}" width="10" height="10" fill="${c}"/><text x="${L + 22 + j * 110}" y="${T + 11}">${esc(ser.name)}</text>`;
   });
   return s + "</svg>";
 }
@@ -106,6 +108,12 @@ export function renderReport(d: ReportData): string {
     charts.push(lineChart("Accuracy", [{ name: "train", values: h.map((m) => m.train_accuracy) }, { name: "test", values: h.map((m) => m.test_accuracy) }], "accuracy", 1));
   }
   const rasters = d.probe ? d.probe.rasters.map((r) => rasterChart(r)) : [];
+  const ro = d.probe?.readout;
+  if (ro) {
+    // a non-spiking readout has no raster: show its potential per class over time instead
+    const series = Array.from({ length: ro.C }, (_, c) => ({ name: `class ${c}`, values: Array.from({ length: ro.T }, (_, t) => ro.values[t * ro.C + c]!) }));
+    rasters.push(lineChart(`${ro.name}: readout potential (one line per class; label ${d.probe!.label} in red)`, series.map((se, c) => ({ ...se, color: c === d.probe!.label ? "#d62728" : "#9aa" })), "v", undefined, "time step", 0));
+  }
   const hists = d.probe ? d.probe.rates.map((r) => histogramChart(`${r.name}: firing rates (mean ${f(r.perNeuron.reduce((a, b) => a + b, 0) / Math.max(1, r.perNeuron.length))})`, r.perNeuron)) : [];
   const rows = h.map((m) => `<tr><td>${m.epoch}</td><td>${f(m.train_loss, 4)}</td><td>${f(m.train_accuracy * 100)}%</td><td>${f(m.test_loss, 4)}</td><td>${f(m.test_accuracy * 100)}%</td><td>${m.lr.toExponential(2)}</td><td>${f(m.samples_per_second, 0)}</td><td>${f(m.epoch_seconds, 1)}</td><td>${esc(Object.entries(m.spikes_per_neuron).map(([k, v]) => `${k}: ${f(v)}`).join(", "))}</td></tr>`).join("");
   return `<!doctype html>

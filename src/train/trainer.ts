@@ -350,7 +350,10 @@ export class Trainer {
    * Spike trains of one test sample, per spiking layer (and the input), for the report's raster plots:
    * name → { T, N, times: number[], neurons: number[] } plus per-neuron spike counts over `rateSamples` samples.
    */
-  probe(sample = 0, rateSamples = 64): { rasters: Raster[]; rates: { name: string; perNeuron: number[] }[]; label: number; predicted: number } {
+  probe(sample = 0, rateSamples = 64): {
+    rasters: Raster[]; rates: { name: string; perNeuron: number[] }[]; label: number; predicted: number;
+    readout?: { name: string; T: number; C: number; values: number[] };
+  } {
     const { task } = this;
     const enc = new Rng(deriveSeed(this.cfg.seed, 0, PURPOSE.testEncode));
     this.model.eval();
@@ -379,11 +382,20 @@ export class Trainer {
           for (let i = 0; i < d.length; i++) per[i % N]! += d[i]!;
           return { name, perNeuron: per.map((v) => v / B) };
         });
+        const last = this.model.layers[this.model.layers.length - 1];
+        let readout: { name: string; T: number; C: number; values: number[] } | undefined;
+        if (!(last instanceof SpikingLayer)) {
+          const d = y.dataSync();
+          const T = y.shape[0]!, C = y.size / (T * B);
+          const values: number[] = [];
+          for (let t = 0; t < T; t++) for (let c = 0; c < C; c++) values.push(d[(t * B) * C + c]!);
+          readout = { name: `${this.model.layers.length - 1}:${last!.constructor.name}`, T, C, values };
+        }
         const sc = scoresOf(this.cfg.model.loss, y).dataSync();
         const C = task.classes;
         let arg = 0;
         for (let c = 1; c < C; c++) if (sc[c]! > sc[arg]!) arg = c;
-        return { rasters, rates, label: task.label("test", sample), predicted: arg };
+        return { rasters, rates, label: task.label("test", sample), predicted: arg, readout };
       }),
     );
     this.model.resetStates();
