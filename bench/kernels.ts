@@ -13,6 +13,8 @@ import { WasmBackend } from "../src/kernels/wasm/backend.js";
 import { Rng } from "../src/util/rng.js";
 
 const quick = process.argv.includes("--quick");
+/** `--lif`: only the neuron scans (both wasm variants, backward with and without dα). */
+const lifOnly = process.argv.includes("--lif");
 const REPS = quick ? 3 : 5;
 const rng = new Rng(1234);
 const rows: [string, string][] = [];
@@ -71,6 +73,7 @@ const simd = new WasmBackend({ variant: "simd" });
 const ref = new RefBackend();
 json.wasm_variant = relaxed.variant;
 
+if (!lifOnly) {
 // --- dense gemm --------------------------------------------------------------------------------------
 record("gemm 512³ ref (plain TS)", "gemm_gflops_512_ref", gemmGflops(ref, attrs(512, 512, 512), undefined, 1), "GFLOP/s");
 for (const [name, be] of [["simd", simd], [relaxed.variant, relaxed]] as const) {
@@ -103,30 +106,41 @@ for (const d of sweep) {
 }
 json.sparse_crossover_nn = crossNN;
 json.sparse_crossover_tn = crossTN;
+}
 
 // --- neuron scans --------------------------------------------------------------------------------------
-{
+for (const be of lifOnly ? [simd, relaxed] : [relaxed]) {
   const T = 500, N = quick ? 4096 * 4 : 4096 * 16, P = 4096;
-  const be = relaxed;
-  const x = filled(be, T * N, () => rng.uniform(-0.2, 0.6));
+  const sfx = lifOnly ? `_${be.variant}` : "";
+  const lrng = new Rng(99);
+  const x = filled(be, T * N, () => lrng.uniform(-0.2, 0.6));
   const v0 = filled(be, N, () => 0);
-  const alpha = filled(be, P, () => rng.uniform(0.8, 0.99));
+  const alpha = filled(be, P, () => lrng.uniform(0.8, 0.99));
   const theta = filled(be, P, () => 1);
   const sub = filled(be, P, () => 1);
   const spikes = be.alloc("float32", T * N), v = be.alloc("float32", T * N);
-  const gS = filled(be, T * N, () => rng.uniform(-1, 1));
+  const gS = filled(be, T * N, () => lrng.uniform(-1, 1));
   const dx = be.alloc("float32", T * N), dv0 = be.alloc("float32", N), dAlpha = be.alloc("float32", P);
   const at = { T, N, P, maxSpikes: 0, hasMinV: false };
-  const fwd = time(() => be.kernels.lifForward!({ x, v0, alpha, theta, sub, spikes, v }, at), 3);
-  const bwd = time(() => be.kernels.lifBackward!({ gS, v, alpha, theta, sub, dx, dv0, spikes, v0, dAlpha },
-    { ...at, mode: "exodus", surrogate: { type: "SingleExponential", gradWidth: 0.5, gradScale: 1 } }), 3);
+  const reps = lifOnly ? REPS : 3;
+  const bat = { ...at, mode: "exodus" as const, surrogate: { type: "SingleExponential" as const, gradWidth: 0.5, gradScale: 1 } };
+  const fwd = time(() => be.kernels.lifForward!({ x, v0, alpha, theta, sub, spikes, v }, at), reps);
+  const bwd = time(() => be.kernels.lifBackward!({ gS, v, alpha, theta, sub, dx, dv0, spikes, v0, dAlpha }, bat), reps);
   const steps = T * N;
-  record(`lifForward T=${T} N=${N}`, "lif_fwd_gsteps", per(steps, fwd, 1e9), "G neuron-steps/s");
-  record(`lifBackward exodus (+dα) T=${T} N=${N}`, "lif_bwd_gsteps", per(steps, bwd, 1e9), "G neuron-steps/s");
-  record(`LIF EXODUS fwd+bwd T=${T} N=${N}`, "lif_fwd_bwd_gsteps",
+  const tag = lifOnly ? ` ${be.variant}` : "";
+  record(`lifForward${tag} T=${T} N=${N}`, `lif_fwd_gsteps${sfx}`, per(steps, fwd, 1e9), "G neuron-steps/s");
+  record(`lifBackward${tag} exodus (+dα) T=${T} N=${N}`, `lif_bwd_gsteps${sfx}`, per(steps, bwd, 1e9), "G neuron-steps/s");
+  if (lifOnly) {
+    const bwd0 = time(() => be.kernels.lifBackward!({ gS, v, alpha, theta, sub, dx, dv0 }, bat), reps);
+    record(`lifBackward${tag} exodus (no dα) T=${T} N=${N}`, `lif_bwd_noalpha_gsteps${sfx}`, per(steps, bwd0, 1e9), "G neuron-steps/s");
+  }
+  record(`LIF EXODUS fwd+bwd${tag} T=${T} N=${N}`, `lif_fwd_bwd_gsteps${sfx}`,
     per(steps, { wall: fwd.wall + bwd.wall, cpu: fwd.cpu + bwd.cpu }, 1e9), "G neuron-steps/s");
+  for (const b of [x, v0, alpha, theta, sub, spikes, v, gS, dx, dv0, dAlpha]) be.free(b);
+}
+if (!lifOnly) {
   // ref on a slice of the same problem, for the ratio
-  const Nr = 4096;
+  const T = 500, P = 4096, Nr = 4096;
   const rb = new RefBackend();
   const rx = filled(rb, T * Nr, () => rng.uniform(-0.2, 0.6)), rv0 = filled(rb, Nr, () => 0);
   const ra = filled(rb, P, () => 0.9), rt = filled(rb, P, () => 1), rs = filled(rb, P, () => 1);

@@ -39,7 +39,8 @@ interface WasmExports {
     T: number, N: number, P: number, maxSpikes: number, scratch: number): void;
   lifBackward(gS: number, gV: number, v: number, alpha: number, theta: number, sub: number, minV: number, dx: number,
     dv0: number, spikes: number, v0: number, dAlpha: number, T: number, N: number, P: number, exodus: number,
-    kind: number, q0: number, q1: number, q2: number, q3: number, q4: number, q5: number, scratch: number): void;
+    kind: number, q0: number, q1: number, q2: number, q3: number, q4: number, q5: number, scratch: number,
+    maxSpikes: number): void;
   lifScratchBytes(P: number): number;
   leakyForward(x: number, v0: number, alpha: number, y: number, T: number, N: number, P: number): void;
   leakyBackward(gY: number, alpha: number, dx: number, dv0: number, y: number, v0: number, dAlpha: number,
@@ -434,7 +435,7 @@ export class WasmBackend implements Backend {
         ex.lifBackward(this.p(io.gS), this.po(io.gV), this.p(io.v), this.p(io.alpha), this.p(io.theta), this.p(io.sub),
           at.hasMinV ? this.po(io.minV) : 0, this.p(io.dx), this.p(io.dv0), this.po(io.spikes), this.po(io.v0),
           withAlpha ? this.p(io.dAlpha!) : 0, at.T, at.N, at.P, at.mode === "exodus" ? 1 : 0, kind, q0, q1, q2, q3, q4, q5,
-          this.scratch("lif", ex.lifScratchBytes(at.P)));
+          this.scratch("lif", ex.lifScratchBytes(at.P)), at.maxSpikes);
       },
 
       leakyForward: ({ x, v0, alpha, y }, at) => {

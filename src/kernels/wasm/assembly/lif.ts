@@ -146,77 +146,130 @@ const W = 4096;
   return sizeof<K>() == 1 ? (isSigned<K>() ? 4 : 0) : sizeof<K>() == 2 ? 1 : sizeof<K>() == 4 ? 2 : 3;
 }
 
+/** A flag encoded as a type (u8 = on, u16 = off), so it is a compile-time constant of the specialised copy. */
+// @ts-ignore: decorator
+@inline function on<B>(): bool {
+  return sizeof<B>() == 1;
+}
+
+/** Bytes per 4-neuron group of the backward's parameter table: α, θ, m, θlow, k1, k2, α·m_eff. */
+const TB: usize = 112;
+
 /**
- * Row-streaming EXODUS/SLAYER backward (P == 1 or P % 4 == 0), time outer (reversed), chunk inner.
- * nc_{t+1}·λ_{t+1} is dx_{t+1}, already written one row below, so §3.2 needs no state but the dα partial
- * sums (scratch, W floats); parameters and the surrogate's θ coefficients are hoisted (P = 1) or tabulated.
+ * §3.2 for one run of 4-lane groups of a row 0 < t < T − 1 (the hot loop): no per-row branches. Offsets o
+ * (row t) to o1 step 16 bytes; parameters from the table at pp, step inc (0 when P = 1). With dα (A), the
+ * step's vpost_{t−1} = v_{t−1} − m·s_{t−1}, s_{t−1} recomputed from v_{t−1} with the forward's exact ops
+ * (spikeOf; cap = +∞ when uncapped: min(k, +∞) = k), so the spikes array is not read (memory-bound loop).
  */
-function lifBwdRows<K, U>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
-  dx: usize, dv0: usize, spikes: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: bool,
-  q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, N4: i32, scratch: usize): void {
-  // Compile-time specialisation (one function per surrogate kind × parameter layout): a runtime `kind`
-  // or `uniform` left branches in the inner loop, which binaryen did not unswitch.
+function bwdRun<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, pp: usize, inc: usize,
+  o: usize, o1: usize, stride: usize, cap: f32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): void {
   const kind = kindOf<K>();
-  const uniform = sizeof<U>() == 1;
-  const aS = v128.load32_splat(alpha), hS = v128.load32_splat(theta), mS = v128.load32_splat(sub);
-  const ninf = f32x4.splat(-Infinity);
-  const lS = minV ? v128.load32_splat(minV) : ninf;
-  const stride = <usize>N << 2;
-  const accS = scratch;
-  // Per-neuron parameters interleaved per 4-lane group (α, θ, m, θlow, k1, k2, α·m: 112 bytes), built per call:
-  // one address per vector instead of six (V8 reloads each spilled base pointer inside the loop).
-  const tab = accS + (<usize>W << 2);
-  const k1S = surrK1(kind, hS, q0), k2S = surrK2(kind, hS, q0, q1), amS = f32x4.mul(aS, mS);
-  if (!uniform) {
-    for (let p = 0; p < P; p += 4) {
-      const src = <usize>p << 2, dst = tab + <usize>p * 28;
-      const th = v128.load(theta + src);
-      v128.store(dst, v128.load(alpha + src));
-      v128.store(dst, th, 16);
-      v128.store(dst, v128.load(sub + src), 32);
-      v128.store(dst, minV ? v128.load(minV + src) : ninf, 48);
-      v128.store(dst, surrK1(kind, th, q0), 64);
-      v128.store(dst, surrK2(kind, th, q0, q1), 80);
-      v128.store(dst, f32x4.mul(v128.load(alpha + src), v128.load(sub + src)), 96);
+  const capV = f32x4.splat(cap);
+  for (; o < o1; o += 16, pp += inc, acc += 16) {
+    const th = v128.load(pp, 16);
+    const vt = v128.load(v + o);
+    const sig = surrogate4(kind, vt, th, v128.load(pp, 64), v128.load(pp, 80), q0, q1, q2, q3, q4, q5);
+    let y = f32x4.mul(sig, v128.load(gS + o));
+    if (on<G>()) y = f32x4.add(y, v128.load(gV + o));
+    // λ_t = y_t + α(1 − m·σ_t)·dx_{t+1}, as α − (α·m)·σ; SLAYER has α·m_eff = 0 in the table (exactly α)
+    const f = f32x4.sub(v128.load(pp), f32x4.mul(v128.load(pp, 96), sig));
+    const lam = f32x4.add(y, f32x4.mul(f, v128.load(dx + o + stride)));
+    const d = v128.and(lam, f32x4.gt(vt, v128.load(pp, 48)));
+    v128.store(dx + o, d);
+    if (on<A>()) {
+      const pv = v128.load(v + o - stride);
+      const prev = f32x4.sub(pv, f32x4.mul(v128.load(pp, 32), f32x4.min(spikeOf(pv, th, capV, false), capV)));
+      v128.store(acc, f32x4.add(v128.load(acc), f32x4.mul(d, prev)));
     }
   }
+}
+
+/** First (t = 0) and/or last (t = T − 1) row: the rare rows, with runtime flags. */
+function bwdEdge<K>(gS: usize, gV: usize, v: usize, dx: usize, dv0: usize, v0: usize, acc: usize, pp: usize,
+  inc: usize, o: usize, o1: usize, n: usize, stride: usize, cap: f32, first: bool, last: bool, withAlpha: bool,
+  q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): void {
+  const kind = kindOf<K>();
+  const capV = f32x4.splat(cap);
+  for (; o < o1; o += 16, pp += inc, acc += 16, n += 16) {
+    const a = v128.load(pp), th = v128.load(pp, 16);
+    const vt = v128.load(v + o);
+    const sig = surrogate4(kind, vt, th, v128.load(pp, 64), v128.load(pp, 80), q0, q1, q2, q3, q4, q5);
+    let y = f32x4.mul(sig, v128.load(gS + o));
+    if (gV) y = f32x4.add(y, v128.load(gV + o));
+    let lam = y;
+    if (!last) lam = f32x4.add(y, f32x4.mul(f32x4.sub(a, f32x4.mul(v128.load(pp, 96), sig)), v128.load(dx + o + stride)));
+    const d = v128.and(lam, f32x4.gt(vt, v128.load(pp, 48)));
+    v128.store(dx + o, d);
+    if (withAlpha) {
+      let prev: v128;
+      if (first) prev = v128.load(v0 + n); // vpost_{−1} = v0
+      else {
+        const pv = v128.load(v + o - stride);
+        prev = f32x4.sub(pv, f32x4.mul(v128.load(pp, 32), f32x4.min(spikeOf(pv, th, capV, false), capV)));
+      }
+      v128.store(acc, f32x4.add(v128.load(acc), f32x4.mul(d, prev)));
+    }
+    if (first) v128.store(dv0 + n, f32x4.mul(a, d));
+  }
+}
+
+/**
+ * Row-streaming EXODUS/SLAYER backward (P == 1 or P % 4 == 0), time outer (reversed), a chunk of ≤ W neurons
+ * inner. nc_{t+1}·λ_{t+1} is dx_{t+1}, already written one row below, so §3.2 needs no state but the dα
+ * partial sums (scratch, W floats). Parameters and the surrogate's θ coefficients are tabulated once (one
+ * entry, step 0, when P = 1); each row is split into runs that walk the table linearly (no wrap test).
+ */
+function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
+  dx: usize, dv0: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: bool, maxSpikes: i32,
+  q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, N4: i32, scratch: usize): void {
+  const kind = kindOf<K>();
+  const uniform = P == 1;
+  const ninf = f32x4.splat(-Infinity);
+  const stride = <usize>N << 2;
+  const accS = scratch;
+  const tab = accS + (<usize>W << 2);
+  const Pt = uniform ? 4 : P;
+  for (let p = 0; p < Pt; p += 4) {
+    const src = <usize>p << 2, dst = tab + <usize>p * 28;
+    const a = uniform ? v128.load32_splat(alpha) : v128.load(alpha + src);
+    const th = uniform ? v128.load32_splat(theta) : v128.load(theta + src);
+    const m = uniform ? v128.load32_splat(sub) : v128.load(sub + src);
+    const lo = minV ? (uniform ? v128.load32_splat(minV) : v128.load(minV + src)) : ninf;
+    v128.store(dst, a);
+    v128.store(dst, th, 16);
+    v128.store(dst, m, 32);
+    v128.store(dst, lo, 48);
+    v128.store(dst, surrK1(kind, th, q0), 64);
+    v128.store(dst, surrK2(kind, th, q0, q1), 80);
+    v128.store(dst, exodus ? f32x4.mul(a, m) : f32x4.splat(0), 96); // SLAYER: m := 0 (§3.3)
+  }
+  const inc: usize = uniform ? 0 : TB;
+  const cap: f32 = maxSpikes > 0 ? <f32>maxSpikes : Infinity;
   const withAlpha = dAlpha != 0;
   for (let n0 = 0; n0 < N4; n0 += W) {
     const n1 = min(N4, n0 + W);
     if (withAlpha) memory.fill(accS, 0, <usize>W << 2);
     for (let t = T - 1; t >= 0; t--) {
       const row = <usize>t * stride;
-      const last = t == T - 1;
-      let q = uniform ? 0 : n0 % P;
-      for (let n = n0; n < n1; n += 4) {
-        const o = row + (<usize>n << 2);
-        const pp = tab + <usize>q * 28;
-        const a = uniform ? aS : v128.load(pp), th = uniform ? hS : v128.load(pp, 16);
-        const mT = uniform ? mS : v128.load(pp, 32);
-        const lo = uniform ? lS : v128.load(pp, 48);
-        const vt = v128.load(v + o);
-        const sig = surrogate4(kind, vt, th, uniform ? k1S : v128.load(pp, 64), uniform ? k2S : v128.load(pp, 80),
-          q0, q1, q2, q3, q4, q5);
-        let y = f32x4.mul(sig, v128.load(gS + o));
-        if (gV) y = f32x4.add(y, v128.load(gV + o));
-        // §3.2: λ_t = y_t + α(1 − m·σ_t)·(nc_{t+1}·λ_{t+1}) = y_t + α(1 − m·σ_t)·dx_{t+1}; SLAYER: m := 0 (§3.3)
-        let lam = y;
-        if (!last) {
-          // α(1 − m·σ) as α − (α·m)·σ, α·m precomputed
-          const f = exodus ? f32x4.sub(a, f32x4.mul(uniform ? amS : v128.load(pp, 96), sig)) : a;
-          lam = f32x4.add(y, f32x4.mul(f, v128.load(dx + o + stride)));
+      const first = t == 0, last = t == T - 1;
+      // runs of neurons whose parameter index p = n % P increases without wrapping
+      let n = n0;
+      while (n < n1) {
+        const q = uniform ? 0 : n % P;
+        const e = uniform ? n1 : min(n1, n + (P - q));
+        const o = row + (<usize>n << 2), o1 = row + (<usize>e << 2);
+        const pp = tab + <usize>q * 28, acc = accS + (<usize>(n - n0) << 2);
+        if (first || last) {
+          bwdEdge<K>(gS, gV, v, dx, dv0, v0, acc, pp, inc, o, o1, <usize>n << 2, stride, cap, first, last, withAlpha,
+            q0, q1, q2, q3, q4, q5);
+        } else if (withAlpha) {
+          if (gV) bwdRun<K, u8, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+          else bwdRun<K, u8, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+        } else {
+          if (gV) bwdRun<K, u16, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+          else bwdRun<K, u16, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
         }
-        const d = v128.and(lam, f32x4.gt(vt, lo)); // dx_t = nc_t·λ_t
-        v128.store(dx + o, d);
-        if (withAlpha) {
-          // dα += dx_t · vpost_{t−1}, vpost = v − m·s with the true m; vpost_{−1} = v0
-          const prev = t > 0 ? f32x4.sub(v128.load(v + o - stride), f32x4.mul(mT, v128.load(spikes + o - stride)))
-            : v128.load(v0 + (<usize>n << 2));
-          const so = accS + (<usize>(n - n0) << 2);
-          v128.store(so, f32x4.add(v128.load(so), f32x4.mul(d, prev)));
-        }
-        if (t == 0) v128.store(dv0 + (<usize>n << 2), f32x4.mul(a, d));
-        if (!uniform) { q += 4; if (q >= P) q = 0; }
+        n = e;
       }
     }
     if (withAlpha) {
@@ -294,10 +347,12 @@ function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub
 /**
  * Spec §3.2 EXODUS (exodus = 1) or §3.3 SLAYER (exodus = 0) backward scan. gV, minV, dAlpha = 0 when absent
  * (dAlpha needs spikes and v0). Surrogate `kind` and q0..q5 as in simd.ts surrogate4. scratch: lifScratchBytes().
+ * maxSpikes as in the forward: the row path recomputes s_{t−1} from v_{t−1} (bit-identical to the forward's
+ * spikes) instead of reading the spikes array.
  */
 export function lifBackward(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
   dx: usize, dv0: usize, spikes: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: i32,
-  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, scratch: usize): void {
+  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, scratch: usize, maxSpikes: i32): void {
   if (dAlpha) memory.fill(dAlpha, 0, <usize>P << 2);
   if (T <= 0) {
     for (let n = 0; n < N; n++) store<f32>(dv0 + (<usize>n << 2), 0);
@@ -306,24 +361,14 @@ export function lifBackward(gS: usize, gV: usize, v: usize, alpha: usize, theta:
   let n = 0;
   if (P == 1 || (P & 3) == 0) {
     n = N & ~3;
-    // One specialised copy per surrogate kind (type-encoded, see kindOf) and parameter layout (u8 = P == 1).
+    // One specialised copy per surrogate kind (type-encoded, see kindOf).
     const ex = exodus != 0;
-    if (P == 1) {
-      switch (kind) {
-        case 0: lifBwdRows<u8, u8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
-        case 1: lifBwdRows<u16, u8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
-        case 2: lifBwdRows<u32, u8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
-        case 3: lifBwdRows<u64, u8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
-        default: lifBwdRows<i8, u8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch);
-      }
-    } else {
-      switch (kind) {
-        case 0: lifBwdRows<u8, u16>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
-        case 1: lifBwdRows<u16, u16>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
-        case 2: lifBwdRows<u32, u16>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
-        case 3: lifBwdRows<u64, u16>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch); break;
-        default: lifBwdRows<i8, u16>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, ex, q0, q1, q2, q3, q4, q5, n, scratch);
-      }
+    switch (kind) {
+      case 0: lifBwdRows<u8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch); break;
+      case 1: lifBwdRows<u16>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch); break;
+      case 2: lifBwdRows<u32>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch); break;
+      case 3: lifBwdRows<u64>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch); break;
+      default: lifBwdRows<i8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch);
     }
   }
   for (; n + 4 <= N; n += 4)

@@ -22,49 +22,54 @@
   return v;
 }
 
-// exp4's constants as a static table of splatted vectors: V8 rebuilds every v128.const inside a loop from
+// exp2x4's constants as a static table of splatted vectors: V8 rebuilds every v128.const inside a loop from
 // immediates (several instructions each); a load from this L1-resident table is one.
 const EXPC: usize = memory.data<f32>([
-  -87.3, -87.3, -87.3, -87.3,
-  1.44269504088896341, 1.44269504088896341, 1.44269504088896341, 1.44269504088896341,
+  -126.0, -126.0, -126.0, -126.0,
   12583039.0, 12583039.0, 12583039.0, 12583039.0,
-  0.693359375, 0.693359375, 0.693359375, 0.693359375,
-  -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4,
-  1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4,
-  1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3,
-  8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3,
-  4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
-  1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
-  5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
-  1.0, 1.0, 1.0, 1.0,
+  1.3276471e-3, 1.3276471e-3, 1.3276471e-3, 1.3276471e-3,
+  9.6755419e-3, 9.6755419e-3, 9.6755419e-3, 9.6755419e-3,
+  5.5507131e-2, 5.5507131e-2, 5.5507131e-2, 5.5507131e-2,
+  2.4022120e-1, 2.4022120e-1, 2.4022120e-1, 2.4022120e-1,
+  6.9314694e-1, 6.9314694e-1, 6.9314694e-1, 6.9314694e-1,
+  1.0000001, 1.0000001, 1.0000001, 1.0000001,
+  1.44269504088896341, 1.44269504088896341, 1.44269504088896341, 1.44269504088896341,
 ], 16);
 // @ts-ignore: decorator
 @inline function kc(i: i32): v128 {
   return v128.load(EXPC + (<usize>i << 4));
 }
 
+/** log2(e): exp(x) = 2^(x·log2 e). */
+export const LOG2E: f32 = 1.44269504088896341;
+
 /**
- * e^x for 4 lanes with x ≤ 0 (every surrogate of spec §1.4 takes exp of a non-positive argument): Cephes
- * expf polynomial, ≈1–2 ulp; below −87.3 the result is clamped to ≈ 1.2e−38 instead of flushing to 0.
+ * 2^t for 4 lanes with t ≤ 0 (the surrogates of spec §1.4 only take exp of non-positive arguments): one
+ * rounding step t = n + f, |f| ≤ ½, and a degree-5 minimax polynomial for 2^f (≤ 2.4e−7 relative error in
+ * f32; the surrogate only feeds gradients, never the bit-exact forward scans). Below −126 the result is
+ * clamped to 2^−126 instead of flushing to 0; NaN propagates.
  */
 // @ts-ignore: decorator
-@inline export function exp4(x: v128): v128 {
+@inline export function exp2x4(t: v128): v128 {
   // pmax is one instruction on x64 (max with wasm NaN rules is not); NaN still propagates.
-  x = f32x4.pmax(x, kc(0));
-  // Adding 1.5·2²³ + 127 rounds x·log2(e) to an integer n (ties to even) and leaves n + 127 in the low
-  // mantissa bits of t, so t << 23 is the bit pattern of 2ⁿ (the magic number's own bits shift out).
-  const t = f32x4.add(f32x4.mul(x, kc(1)), kc(2));
-  const fx = f32x4.sub(t, kc(2));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(fx, kc(3))), f32x4.mul(fx, kc(4)));
-  // Estrin-style evaluation: shorter dependency chains than Horner, same terms.
-  // (FMA in the relaxed build: exp4 only feeds gradients, never the bit-exact forward scans.)
-  const r2 = f32x4.mul(r, r);
-  const p01 = fma(kc(5), r, kc(6)); // c5·r + c4
-  const p23 = fma(kc(7), r, kc(8)); // c3·r + c2
-  const p45 = fma(kc(9), r, kc(10)); // c1·r + c0
-  const q = fma(fma(p01, r2, p23), r2, p45);
-  const y = f32x4.add(fma(q, r2, r), kc(11));
-  return f32x4.mul(y, i32x4.shl(t, 23));
+  t = f32x4.pmax(t, kc(0));
+  // Adding 1.5·2²³ + 127 rounds t to an integer n (ties to even) and leaves n + 127 in the low mantissa
+  // bits of m, so m << 23 is the bit pattern of 2ⁿ (the magic number's own bits shift out).
+  const m = f32x4.add(t, kc(1));
+  const f = f32x4.sub(t, f32x4.sub(m, kc(1)));
+  // Horner: fewest ops; the chain's latency hides behind neighbouring iterations (independent lanes).
+  let p = fma(kc(2), f, kc(3));
+  p = fma(p, f, kc(4));
+  p = fma(p, f, kc(5));
+  p = fma(p, f, kc(6));
+  p = fma(p, f, kc(7));
+  return f32x4.mul(p, i32x4.shl(m, 23));
+}
+
+/** e^x for 4 lanes with x ≤ 0: exp2x4(x·log2 e). */
+// @ts-ignore: decorator
+@inline export function exp4(x: v128): v128 {
+  return exp2x4(f32x4.mul(x, kc(8)));
 }
 
 // Surrogate kinds (same order as surrogateArgs in backend.ts).
@@ -82,10 +87,10 @@ export const S_MULTI_GAUSSIAN: i32 = 4;
  * Per-θ coefficients k1, k2 (surrK1/surrK2) are computed once per neuron, outside the time loop.
  */
 
-/** First θ-dependent coefficient: SE −1/(θ·w) · PE 1/θ · Heaviside θ − window. */
+/** First θ-dependent coefficient: SE −log2(e)/(θ·w) · PE 1/θ · Heaviside θ − window. */
 // @ts-ignore: decorator
 @inline export function surrK1(kind: i32, th: v128, q0: f32): v128 {
-  if (kind == S_SINGLE_EXP) return f32x4.div(f32x4.splat(-1), f32x4.mul(th, f32x4.splat(q0)));
+  if (kind == S_SINGLE_EXP) return f32x4.div(f32x4.splat(-LOG2E), f32x4.mul(th, f32x4.splat(q0)));
   if (kind == S_PERIODIC_EXP) return f32x4.div(f32x4.splat(1), th);
   if (kind == S_HEAVISIDE) return f32x4.sub(th, f32x4.splat(q0));
   return f32x4.splat(0);
@@ -110,8 +115,8 @@ export const S_MULTI_GAUSSIAN: i32 = 4;
 @inline export function surrogate4(kind: i32, v: v128, th: v128, k1: v128, k2: v128,
   q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): v128 {
   if (kind == S_SINGLE_EXP) {
-    // (gradScale/w)·exp(−|v − θ|/w), w = θ·gradWidth
-    return f32x4.mul(k2, exp4(f32x4.mul(f32x4.abs(f32x4.sub(v, th)), k1)));
+    // (gradScale/w)·exp(−|v − θ|/w) = k2·2^(|v − θ|·k1), w = θ·gradWidth
+    return f32x4.mul(k2, exp2x4(f32x4.mul(f32x4.abs(f32x4.sub(v, th)), k1)));
   }
   if (kind == S_PERIODIC_EXP) {
     // r = v/θ − ½; z = v < θ ? v − θ : θ·(2·frac(r) − 1); gradScale·exp(−|z|/gradWidth)
