@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -77,4 +77,24 @@ test("train --resume continues a run to the same result as an uninterrupted one"
   const wa = readFileSync(join(dir, "a", "checkpoint", "model.safetensors"));
   const wb = readFileSync(join(dir, "b", "checkpoint", "model.safetensors"));
   assert.ok(wa.equals(wb), "checkpoint weights differ byte-wise");
+});
+
+test("--config model.json builds the network from JSON; an unknown layer type is a usage error (exit 2)", () => {
+  const good = join(dir, "model.json");
+  writeFileSync(good, JSON.stringify({
+    loss: { name: "ce-max" },
+    layers: [{ type: "linear", in: 12, out: 8 }, { type: "lif", tauMem: 5, normInput: false, spikeThreshold: 0.5 }, { type: "dropout", p: 0.1 },
+      { type: "linear", in: 8, out: 3 }, { type: "expleak", tauMem: 5 }],
+  }));
+  const r = cli(["train", "--task", "toy", "--config", good, "--epochs", "2", "--device", "ref", "--out", join(dir, "cfg"), "--no-progress"]);
+  assert.equal(r.status, 0, r.stderr);
+  const cfg = JSON.parse(readFileSync(join(dir, "cfg", "config.json"), "utf8"));
+  assert.equal(cfg.model.layers.length, 5);
+  assert.equal(lastJson(r.stdout).epochs, 2);
+  const bad = join(dir, "bad.json");
+  writeFileSync(bad, JSON.stringify({ layers: [{ type: "transformer" }] }));
+  const b = cli(["train", "--task", "toy", "--config", bad, "--device", "ref", "--out", join(dir, "bad"), "--no-progress"]);
+  assert.equal(b.status, 2, b.stderr);
+  assert.match(b.stderr, /unknown type 'transformer'/);
+  assert.doesNotMatch(b.stderr, /\n\s+at /);
 });
