@@ -159,7 +159,8 @@ const TB: usize = 112;
  * §3.2 for one run of 4-lane groups of a row 0 < t < T − 1 (the hot loop): no per-row branches. Offsets o
  * (row t) to o1 step 16 bytes; parameters from the table at pp, step inc (0 when P = 1). With dα (A), the
  * step's vpost_{t−1} = v_{t−1} − m·s_{t−1}, s_{t−1} recomputed from v_{t−1} with the forward's exact ops
- * (spikeOf; cap = +∞ when uncapped: min(k, +∞) = k), so the spikes array is not read (memory-bound loop).
+ * (spikeOf; cap = +∞ when uncapped), so the spikes array is not read (memory-bound loop). pmin(k, cap) is
+ * one instruction and equals the forward's min(k, cap) here: k is never NaN (masked) and cap is never ±0.
  */
 function bwdRun<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, pp: usize, inc: usize,
   o: usize, o1: usize, stride: usize, cap: f32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): void {
@@ -177,9 +178,48 @@ function bwdRun<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, 
     const d = v128.and(lam, f32x4.gt(vt, v128.load(pp, 48)));
     v128.store(dx + o, d);
     if (on<A>()) {
-      const pv = v128.load(v + o - stride);
-      const prev = f32x4.sub(pv, f32x4.mul(v128.load(pp, 32), f32x4.min(spikeOf(pv, th, capV, false), capV)));
+      const prev = vpost(v128.load(v + o - stride), th, v128.load(pp, 32), capV);
       v128.store(acc, f32x4.add(v128.load(acc), f32x4.mul(d, prev)));
+    }
+  }
+}
+
+/** vpost = v − m·s of spec §3.2's dα with s recomputed from v exactly as the forward did (see bwdRun). */
+// @ts-ignore: decorator
+@inline function vpost(pv: v128, th: v128, m: v128, capV: v128): v128 {
+  return f32x4.sub(pv, f32x4.mul(m, f32x4.pmin(spikeOf(pv, th, capV, false), capV)));
+}
+
+/**
+ * bwdRun for two rows at once, t (offsets o) and t − 1 (o − stride), both in 1 ≤ t − 1 < t < T − 1: row t's
+ * dx stays in a register for row t − 1, and the parameter loads and v_{t−1} are shared. Same ops, same order
+ * as two bwdRun rows (bit-identical).
+ */
+function bwdRun2<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, pp: usize, inc: usize,
+  o: usize, o1: usize, stride: usize, cap: f32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): void {
+  const kind = kindOf<K>();
+  const capV = f32x4.splat(cap);
+  for (; o < o1; o += 16, pp += inc, acc += 16) {
+    const a = v128.load(pp), th = v128.load(pp, 16), lo = v128.load(pp, 48);
+    const k1 = v128.load(pp, 64), k2 = v128.load(pp, 80), am = v128.load(pp, 96);
+    const om = o - stride;
+    const v1 = v128.load(v + o), v0 = v128.load(v + om);
+    const s1 = surrogate4(kind, v1, th, k1, k2, q0, q1, q2, q3, q4, q5);
+    const s0 = surrogate4(kind, v0, th, k1, k2, q0, q1, q2, q3, q4, q5);
+    let y1 = f32x4.mul(s1, v128.load(gS + o));
+    let y0 = f32x4.mul(s0, v128.load(gS + om));
+    if (on<G>()) {
+      y1 = f32x4.add(y1, v128.load(gV + o));
+      y0 = f32x4.add(y0, v128.load(gV + om));
+    }
+    const d1 = v128.and(f32x4.add(y1, f32x4.mul(f32x4.sub(a, f32x4.mul(am, s1)), v128.load(dx + o + stride))), f32x4.gt(v1, lo));
+    v128.store(dx + o, d1);
+    const d0 = v128.and(f32x4.add(y0, f32x4.mul(f32x4.sub(a, f32x4.mul(am, s0)), d1)), f32x4.gt(v0, lo));
+    v128.store(dx + om, d0);
+    if (on<A>()) {
+      const m = v128.load(pp, 32);
+      const p1 = vpost(v0, th, m, capV), p0 = vpost(v128.load(v + om - stride), th, m, capV);
+      v128.store(acc, f32x4.add(f32x4.add(v128.load(acc), f32x4.mul(d1, p1)), f32x4.mul(d0, p0)));
     }
   }
 }
@@ -203,10 +243,7 @@ function bwdEdge<K>(gS: usize, gV: usize, v: usize, dx: usize, dv0: usize, v0: u
     if (withAlpha) {
       let prev: v128;
       if (first) prev = v128.load(v0 + n); // vpost_{−1} = v0
-      else {
-        const pv = v128.load(v + o - stride);
-        prev = f32x4.sub(pv, f32x4.mul(v128.load(pp, 32), f32x4.min(spikeOf(pv, th, capV, false), capV)));
-      }
+      else prev = vpost(v128.load(v + o - stride), th, v128.load(pp, 32), capV);
       v128.store(acc, f32x4.add(v128.load(acc), f32x4.mul(d, prev)));
     }
     if (first) v128.store(dv0 + n, f32x4.mul(a, d));
@@ -249,9 +286,10 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
   for (let n0 = 0; n0 < N4; n0 += W) {
     const n1 = min(N4, n0 + W);
     if (withAlpha) memory.fill(accS, 0, <usize>W << 2);
-    for (let t = T - 1; t >= 0; t--) {
+    for (let t = T - 1; t >= 0;) {
       const row = <usize>t * stride;
       const first = t == 0, last = t == T - 1;
+      const pair = !last && t >= 2; // rows t, t − 1 (both middle rows)
       // runs of neurons whose parameter index p = n % P increases without wrapping
       let n = n0;
       while (n < n1) {
@@ -262,6 +300,14 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
         if (first || last) {
           bwdEdge<K>(gS, gV, v, dx, dv0, v0, acc, pp, inc, o, o1, <usize>n << 2, stride, cap, first, last, withAlpha,
             q0, q1, q2, q3, q4, q5);
+        } else if (pair) {
+          if (withAlpha) {
+            if (gV) bwdRun2<K, u8, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+            else bwdRun2<K, u8, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+          } else {
+            if (gV) bwdRun2<K, u16, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+            else bwdRun2<K, u16, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+          }
         } else if (withAlpha) {
           if (gV) bwdRun<K, u8, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
           else bwdRun<K, u8, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
@@ -271,6 +317,7 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
         }
         n = e;
       }
+      t -= pair ? 2 : 1;
     }
     if (withAlpha) {
       for (let n = n0; n < n1; n++) {
