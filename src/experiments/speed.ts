@@ -59,8 +59,8 @@ interface CaseDef {
   inputRate: number;
   gain: number;
   neuron: typeof DEFAULT_NEURON;
-  /** engine → [reps, warm-up?]; BPTT on the largest cases is measured once. */
-  reps: (e: GradientEngine) => [number, boolean];
+  /** [repeats, warm-up round?]; the largest case is measured once, cold. */
+  reps: [number, boolean];
   /** No synaptic layer: the input (requiring grad) goes straight into one LIF layer, isolating the neuron engines. */
   lifOnly?: boolean;
   /** Skip an engine (documented reason) when it cannot finish in a sensible time on this machine. */
@@ -70,60 +70,69 @@ interface CaseDef {
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 const MB = 1024 * 1024;
 
-function timeEngine(def: CaseDef, engine: GradientEngine, xData: Float32Array): EngineTiming {
+/**
+ * Times every engine on one case with the repeats interleaved (rep r runs exodus, slayer, bptt in turn),
+ * so slow drifts in machine load hit all engines alike; the first round is a warm-up unless the case is
+ * measured cold once.
+ */
+function timeCase(def: CaseDef, engines: GradientEngine[], xData: Float32Array): Partial<Record<GradientEngine, EngineTiming>> {
   const ws = initWeights(def.specs, 11, def.gain);
-  const net = new SpikingNet(ws, engine, def.neuron);
-  // LIF-only: the one layer's neuron, fed the raw input (the Linear weights are built but unused)
-  const lifOnly = def.lifOnly ? net.neurons[0]! : null;
   const be = currentBackend();
-  const [reps, warm] = def.reps(engine);
-  const fwd: number[] = [];
-  const bwd: number[] = [];
-  let peak = 0;
-  let saved = 0;
+  const [reps, warm] = def.reps;
+  const st = engines.map((engine) => {
+    const net = new SpikingNet(ws, engine, def.neuron);
+    // LIF-only: the one layer's neuron, fed the raw input (the Linear weights are built but unused)
+    return { engine, net, lifOnly: def.lifOnly ? net.neurons[0]! : null, fwd: [] as number[], bwd: [] as number[], peak: 0, saved: 0 };
+  });
   for (let r = 0; r < reps + (warm ? 1 : 0); r++) {
-    net.resetStates();
-    net.zeroGrad();
-    const before = be.memoryStats().bytesInUse;
-    tidy(() => {
-      const x = tensor(xData, def.inShape, { requiresGrad: !!lifOnly });
-      const t0 = performance.now();
-      const loss = sum(lifOnly ? lifOnly.forward(x) : net.forward(x)); // the peers' benchmark loss: sum of the output
-      const t1 = performance.now();
-      const afterF = be.memoryStats().bytesInUse;
-      backward(loss);
-      const t2 = performance.now();
-      const afterB = be.memoryStats().bytesInUse;
-      peak = Math.max(peak, afterF - before, afterB - before);
-      saved = Math.max(saved, afterF - before);
-      if (r > 0 || !warm) {
-        fwd.push(t1 - t0);
-        bwd.push(t2 - t1);
-      }
-    });
+    for (const e of st) {
+      const net = e.net;
+      net.resetStates();
+      net.zeroGrad();
+      const before = be.memoryStats().bytesInUse;
+      tidy(() => {
+        const x = tensor(xData, def.inShape, { requiresGrad: !!e.lifOnly });
+        const t0 = performance.now();
+        const loss = sum(e.lifOnly ? e.lifOnly.forward(x) : net.forward(x)); // the peers' benchmark loss: sum of the output
+        const t1 = performance.now();
+        const afterF = be.memoryStats().bytesInUse;
+        backward(loss);
+        const t2 = performance.now();
+        const afterB = be.memoryStats().bytesInUse;
+        e.peak = Math.max(e.peak, afterF - before, afterB - before);
+        e.saved = Math.max(e.saved, afterF - before);
+        if (r > 0 || !warm) {
+          e.fwd.push(t1 - t0);
+          e.bwd.push(t2 - t1);
+        }
+      });
+      net.zeroGrad();
+    }
   }
-  net.zeroGrad();
-  net.dispose();
-  const f = median(fwd);
-  const b = median(bwd);
-  const steps = net.neuronSteps(def.T, def.B);
-  return {
-    fwdMs: f,
-    bwdMs: b,
-    totalMs: f + b,
-    reps,
-    warm,
-    speedupVsBptt: null,
-    peakBackendMB: peak / MB,
-    savedForBackwardMB: saved / MB,
-    rssMB: process.memoryUsage().rss / MB,
-    neuronStepsPerS: steps / ((f + b) / 1000),
-  };
+  const out: Partial<Record<GradientEngine, EngineTiming>> = {};
+  for (const e of st) {
+    e.net.dispose();
+    const f = median(e.fwd);
+    const b = median(e.bwd);
+    out[e.engine] = {
+      fwdMs: f,
+      bwdMs: b,
+      totalMs: f + b,
+      reps,
+      warm,
+      speedupVsBptt: null,
+      peakBackendMB: e.peak / MB,
+      savedForBackwardMB: e.saved / MB,
+      rssMB: process.memoryUsage().rss / MB,
+      neuronStepsPerS: e.net.neuronSteps(def.T, def.B) / ((f + b) / 1000),
+    };
+  }
+  return out;
 }
 
 function caseDefs(quick: boolean): CaseDef[] {
   const lif = { ...DEFAULT_NEURON, tauMem: 10, singleSpike: false }; // ON benchmark: LIF(tau_mem=10), MultiSpike default
-  const all = (n: number): ((e: GradientEngine) => [number, boolean]) => () => [n, true];
+  const all = (n: number): [number, boolean] => [n, true];
   const defs: CaseDef[] = [];
   const Ns = quick ? [256, 512] : [512, 1024, 4096];
   const T = quick ? 100 : 500;
@@ -139,7 +148,7 @@ function caseDefs(quick: boolean): CaseDef[] {
       gain: 1,
       neuron: lif,
       // N=4096 is ~270 GFLOP of gemm per forward: one cold measurement per engine
-      reps: N >= 4096 ? () => [1, false] : N >= 1024 ? all(2) : all(quick ? 2 : 3),
+      reps: N >= 4096 ? [1, false] : N >= 1024 ? all(3) : all(quick ? 2 : 5),
     });
   }
   const lifN = quick ? 1024 : 4096;
@@ -154,7 +163,7 @@ function caseDefs(quick: boolean): CaseDef[] {
     gain: 1,
     neuron: lif,
     lifOnly: true,
-    reps: all(3),
+    reps: all(5),
   });
   const shdB = quick ? 32 : 128;
   const shdT = quick ? 100 : 250;
@@ -183,7 +192,7 @@ function caseDefs(quick: boolean): CaseDef[] {
     inputRate: 0.05,
     gain: 3,
     neuron: { ...DEFAULT_NEURON, tauMem: 1e5, threshold: 0.25 },
-    reps: all(quick ? 3 : 2),
+    reps: all(3),
   });
   return defs;
 }
@@ -211,15 +220,17 @@ export function runBench(opts: { quick?: boolean; only?: string[]; engines?: Gra
     const c: BenchCase = { name: def.name, description: def.description, T: def.T, B: def.B, neuronSteps: probe.neuronSteps(def.T, def.B), engines: {} };
     probe.dispose();
     log(`\n${def.name}: ${def.description}`);
-    for (const e of engines) {
+    const run = engines.filter((e) => {
       const why = def.skip?.(e);
       if (why) {
         (c.skipped ??= {})[e] = why;
         log(`  ${e.padEnd(7)} skipped: ${why}`);
-        continue;
       }
-      const t = timeEngine(def, e, x);
-      c.engines[e] = t;
+      return !why;
+    });
+    c.engines = timeCase(def, run, x);
+    for (const e of run) {
+      const t = c.engines[e]!;
       log(
         `  ${e.padEnd(7)} fwd ${t.fwdMs.toFixed(1).padStart(9)} ms  bwd ${t.bwdMs.toFixed(1).padStart(9)} ms  total ${t.totalMs.toFixed(1).padStart(9)} ms  ` +
           `${(t.neuronStepsPerS / 1e6).toFixed(1).padStart(7)} M neuron-steps/s  saved-for-bwd ${t.savedForBackwardMB.toFixed(0)} MB  peak ${t.peakBackendMB.toFixed(0)} MB  rss ${t.rssMB.toFixed(0)} MB  (${t.warm ? `median of ${t.reps}` : "single cold run"})`,
