@@ -93,49 +93,88 @@ const W = 4096;
   return uniform ? splat : v128.load(ptr + (<usize>q << 2));
 }
 
+/** Bytes per 4-neuron group of the forward's parameter table: α, θ, m, θlow. */
+const TF: usize = 64;
+
 /**
- * Row-streaming forward for P == 1 or P % 4 == 0: time outer, a chunk of ≤ W neurons inner. Every vector in
- * a row is an independent chain, so the §1.1 recurrence's latency hides behind the chunk, memory is read
- * in contiguous runs, and the previous state is read back from v[t−1], spikes[t−1] (no scratch).
+ * §1.1 for one run of 4-lane groups of row t (offsets o to o1), the previous state read at vp, sp (row t − 1,
+ * or v0 and a zero row at t = 0); parameters from the table at pp, step inc (0 when P = 1). C: capped.
  */
-// @ts-ignore: decorator
-@inline function lifFwdRows(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
-  spikes: usize, v: usize, T: i32, N: i32, P: i32, maxSpikes: i32, N4: i32, tab: usize, uniform: bool): void {
-  const aS = v128.load32_splat(alpha), hS = v128.load32_splat(theta), mS = v128.load32_splat(sub);
-  const ninf = f32x4.splat(-Infinity);
-  const lS = minV ? v128.load32_splat(minV) : ninf;
-  const cap = f32x4.splat(<f32>maxSpikes);
-  const capped = maxSpikes > 0;
-  const zero = f32x4.splat(0);
-  const stride = <usize>N << 2;
-  if (!uniform) {
-    // α, θ, m, θlow interleaved per 4-lane group (64 bytes): one address per vector instead of four.
-    for (let p = 0; p < P; p += 4) {
-      const src = <usize>p << 2, dst = tab + (<usize>p << 4);
-      v128.store(dst, v128.load(alpha + src));
-      v128.store(dst, v128.load(theta + src), 16);
-      v128.store(dst, v128.load(sub + src), 32);
-      v128.store(dst, minV ? v128.load(minV + src) : ninf, 48);
-    }
+function fwdRun<C>(x: usize, v: usize, spikes: usize, vp: usize, sp: usize, pp: usize, inc: usize,
+  o: usize, o1: usize, cap: f32): void {
+  const capV = f32x4.splat(cap);
+  for (; o < o1; o += 16, pp += inc, vp += 16, sp += 16) {
+    const c = lifStep(v128.load(vp), v128.load(sp), v128.load(pp), v128.load(pp, 32), v128.load(pp, 48), v128.load(x + o));
+    v128.store(v + o, c);
+    v128.store(spikes + o, spikeOf(c, v128.load(pp, 16), capV, on<C>()));
   }
+}
+
+/** fwdRun for rows t and t + 1 (offsets o, o + stride): row t's state stays in registers for row t + 1. */
+function fwdRun2<C>(x: usize, v: usize, spikes: usize, vp: usize, sp: usize, pp: usize, inc: usize,
+  o: usize, o1: usize, stride: usize, cap: f32): void {
+  const capV = f32x4.splat(cap);
+  for (; o < o1; o += 16, pp += inc, vp += 16, sp += 16) {
+    const a = v128.load(pp), th = v128.load(pp, 16), m = v128.load(pp, 32), lo = v128.load(pp, 48);
+    const c1 = lifStep(v128.load(vp), v128.load(sp), a, m, lo, v128.load(x + o));
+    const s1 = spikeOf(c1, th, capV, on<C>());
+    v128.store(v + o, c1);
+    v128.store(spikes + o, s1);
+    const o2 = o + stride;
+    const c2 = lifStep(c1, s1, a, m, lo, v128.load(x + o2));
+    v128.store(v + o2, c2);
+    v128.store(spikes + o2, spikeOf(c2, th, capV, on<C>()));
+  }
+}
+
+/**
+ * Row-streaming forward for P == 1 or P % 4 == 0: time outer (two rows per pass), a chunk of ≤ W neurons
+ * inner. Every vector in a row is an independent chain, so the §1.1 recurrence's latency hides behind the
+ * chunk, memory is read in contiguous runs, and the previous state is read back from v[t−1], spikes[t−1].
+ * scratch: a zero row (W floats, the spikes before t = 0), then the parameter table (one entry when P = 1).
+ */
+function lifFwdRows(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
+  spikes: usize, v: usize, T: i32, N: i32, P: i32, maxSpikes: i32, N4: i32, scratch: usize): void {
+  const uniform = P == 1;
+  const ninf = f32x4.splat(-Infinity);
+  const stride = <usize>N << 2;
+  const zeros = scratch, tab = scratch + (<usize>W << 2);
+  memory.fill(zeros, 0, <usize>W << 2);
+  // α, θ, m, θlow interleaved per 4-lane group (64 bytes): one address per vector instead of four.
+  const Pt = uniform ? 4 : P;
+  for (let p = 0; p < Pt; p += 4) {
+    const src = <usize>p << 2, dst = tab + (<usize>p << 4);
+    v128.store(dst, uniform ? v128.load32_splat(alpha) : v128.load(alpha + src));
+    v128.store(dst, uniform ? v128.load32_splat(theta) : v128.load(theta + src), 16);
+    v128.store(dst, uniform ? v128.load32_splat(sub) : v128.load(sub + src), 32);
+    v128.store(dst, minV ? (uniform ? v128.load32_splat(minV) : v128.load(minV + src)) : ninf, 48);
+  }
+  const inc: usize = uniform ? 0 : TF;
+  const capped = maxSpikes > 0;
+  const cap = <f32>maxSpikes;
   for (let n0 = 0; n0 < N4; n0 += W) {
     const n1 = min(N4, n0 + W);
-    for (let t = 0; t < T; t++) {
+    for (let t = 0; t < T;) {
       const row = <usize>t * stride;
-      let q = uniform ? 0 : n0 % P;
-      for (let n = n0; n < n1; n += 4) {
-        const o = row + (<usize>n << 2);
+      const pair = t + 1 < T;
+      let n = n0;
+      while (n < n1) {
+        const q = uniform ? 0 : n % P;
+        const e = uniform ? n1 : min(n1, n + (P - q));
+        const o = row + (<usize>n << 2), o1 = row + (<usize>e << 2);
         const pp = tab + (<usize>q << 4);
-        const a = uniform ? aS : v128.load(pp), th = uniform ? hS : v128.load(pp, 16);
-        const m = uniform ? mS : v128.load(pp, 32), lo = uniform ? lS : v128.load(pp, 48);
-        let cur: v128, act: v128;
-        if (t == 0) { cur = v128.load(v0 + (<usize>n << 2)); act = zero; }
-        else { cur = v128.load(v + o - stride); act = v128.load(spikes + o - stride); }
-        cur = lifStep(cur, act, a, m, lo, v128.load(x + o));
-        v128.store(v + o, cur);
-        v128.store(spikes + o, spikeOf(cur, th, cap, capped));
-        if (!uniform) { q += 4; if (q >= P) q = 0; }
+        const vp = t == 0 ? v0 + (<usize>n << 2) : v + o - stride;
+        const sp = t == 0 ? zeros + (<usize>(n - n0) << 2) : spikes + o - stride;
+        if (pair) {
+          if (capped) fwdRun2<u8>(x, v, spikes, vp, sp, pp, inc, o, o1, stride, cap);
+          else fwdRun2<u16>(x, v, spikes, vp, sp, pp, inc, o, o1, stride, cap);
+        } else {
+          if (capped) fwdRun<u8>(x, v, spikes, vp, sp, pp, inc, o, o1, cap);
+          else fwdRun<u16>(x, v, spikes, vp, sp, pp, inc, o, o1, cap);
+        }
+        n = e;
       }
+      t += pair ? 2 : 1;
     }
   }
 }
@@ -334,8 +373,7 @@ export function lifForward(x: usize, v0: usize, alpha: usize, theta: usize, sub:
   let n = 0;
   if (P == 1 || (P & 3) == 0) {
     n = N & ~3;
-    if (P == 1) lifFwdRows(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, scratch, true);
-    else lifFwdRows(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, scratch, false);
+    lifFwdRows(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, scratch);
   }
   for (; n + 16 <= N; n += 16) lifFwd16(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n);
   for (; n + 4 <= N; n += 4) lifFwd4(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, false);
@@ -424,9 +462,12 @@ export function lifBackward(gS: usize, gV: usize, v: usize, alpha: usize, theta:
     lifBwd4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, q5, n, true);
 }
 
-/** Scratch bytes lifBackward needs: dα partial sums of one chunk, the interleaved parameter table (7·P floats). */
+/**
+ * Scratch bytes the LIF scans need: one chunk row (W floats: the backward's dα partial sums, the forward's
+ * zero row), then the interleaved parameter table (7 floats per neuron; one 4-lane entry when P = 1).
+ */
 export function lifScratchBytes(P: i32): usize {
-  return (<usize>W << 2) + <usize>P * 28;
+  return (<usize>W << 2) + <usize>max(P, 4) * 28;
 }
 
 /** Elementwise dv = σ(v, θ)·g (BPTT path). theta read at i % P. */
