@@ -3,7 +3,7 @@
 // Layout [T, N] time-major: SIMD lanes run across 4 neighbouring neurons, the time loop is inside. Tails
 // (N % 4) reuse the vector code on a splatted lane 0, so every lane does the same IEEE ops as the ref scan.
 // The forward scans never fuse multiply-add: f32 results must equal ref/lif.ts bit for bit.
-import { param4, surrK1, surrK2, surrogate4 } from "./simd";
+import { fma, param4, surrK1, surrK2, surrogate4 } from "./simd";
 
 // @ts-ignore: decorator
 @inline function ld(p: usize, scalar: bool): v128 {
@@ -209,11 +209,11 @@ function bwdRun<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, 
     const th = v128.load(pp, 16);
     const vt = v128.load(v + o);
     const sig = surrogate4(kind, vt, th, v128.load(pp, 64), v128.load(pp, 80), q0, q1, q2, q3, q4, q5);
-    let y = f32x4.mul(sig, v128.load(gS + o));
-    if (on<G>()) y = f32x4.add(y, v128.load(gV + o));
-    // λ_t = y_t + α(1 − m·σ_t)·dx_{t+1}, as α − (α·m)·σ; SLAYER has α·m_eff = 0 in the table (exactly α)
-    const f = f32x4.sub(v128.load(pp), f32x4.mul(v128.load(pp, 96), sig));
-    const lam = f32x4.add(y, f32x4.mul(f, v128.load(dx + o + stride)));
+    // λ_t = σ_t·gS_t (+ gV_t) + α(1 − m·σ_t)·dx_{t+1} = σ_t·(gS_t − (α·m)·dx_{t+1}) + α·dx_{t+1} (+ gV_t):
+    // three ops (FMA in the relaxed build). SLAYER has α·m_eff = 0 in the table.
+    const dn = v128.load(dx + o + stride);
+    let lam = fma(sig, fma(f32x4.neg(v128.load(pp, 96)), dn, v128.load(gS + o)), f32x4.mul(v128.load(pp), dn));
+    if (on<G>()) lam = f32x4.add(lam, v128.load(gV + o));
     const d = v128.and(lam, f32x4.gt(vt, v128.load(pp, 48)));
     v128.store(dx + o, d);
     if (on<A>()) {
@@ -245,15 +245,15 @@ function bwdRun2<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize,
     const v1 = v128.load(v + o), v0 = v128.load(v + om);
     const s1 = surrogate4(kind, v1, th, k1, k2, q0, q1, q2, q3, q4, q5);
     const s0 = surrogate4(kind, v0, th, k1, k2, q0, q1, q2, q3, q4, q5);
-    let y1 = f32x4.mul(s1, v128.load(gS + o));
-    let y0 = f32x4.mul(s0, v128.load(gS + om));
-    if (on<G>()) {
-      y1 = f32x4.add(y1, v128.load(gV + o));
-      y0 = f32x4.add(y0, v128.load(gV + om));
-    }
-    const d1 = v128.and(f32x4.add(y1, f32x4.mul(f32x4.sub(a, f32x4.mul(am, s1)), v128.load(dx + o + stride))), f32x4.gt(v1, lo));
+    const nam = f32x4.neg(am);
+    const dn = v128.load(dx + o + stride);
+    let l1 = fma(s1, fma(nam, dn, v128.load(gS + o)), f32x4.mul(a, dn));
+    if (on<G>()) l1 = f32x4.add(l1, v128.load(gV + o));
+    const d1 = v128.and(l1, f32x4.gt(v1, lo));
     v128.store(dx + o, d1);
-    const d0 = v128.and(f32x4.add(y0, f32x4.mul(f32x4.sub(a, f32x4.mul(am, s0)), d1)), f32x4.gt(v0, lo));
+    let l0 = fma(s0, fma(nam, d1, v128.load(gS + om)), f32x4.mul(a, d1));
+    if (on<G>()) l0 = f32x4.add(l0, v128.load(gV + om));
+    const d0 = v128.and(l0, f32x4.gt(v0, lo));
     v128.store(dx + om, d0);
     if (on<A>()) {
       const m = v128.load(pp, 32);
