@@ -191,7 +191,7 @@ function lifFwdRows(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize,
   return sizeof<B>() == 1;
 }
 
-/** Bytes per 4-neuron group of the backward's parameter table: α, θ, m, θlow, k1, k2, α·m_eff. */
+/** Bytes per 4-neuron group of the backward's parameter table: α, θ, −m, θlow, k1, k2, −α·m_eff. */
 const TB: usize = 112;
 
 /**
@@ -212,27 +212,27 @@ function bwdRun<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, 
     // λ_t = σ_t·gS_t (+ gV_t) + α(1 − m·σ_t)·dx_{t+1} = σ_t·(gS_t − (α·m)·dx_{t+1}) + α·dx_{t+1} (+ gV_t):
     // three ops (FMA in the relaxed build). SLAYER has α·m_eff = 0 in the table.
     const dn = v128.load(dx + o + stride);
-    let lam = fma(sig, fma(f32x4.neg(v128.load(pp, 96)), dn, v128.load(gS + o)), f32x4.mul(v128.load(pp), dn));
+    let lam = fma(sig, fma(v128.load(pp, 96), dn, v128.load(gS + o)), f32x4.mul(v128.load(pp), dn));
     if (on<G>()) lam = f32x4.add(lam, v128.load(gV + o));
     const d = v128.and(lam, f32x4.gt(vt, v128.load(pp, 48)));
     v128.store(dx + o, d);
     if (on<A>()) {
       const prev = vpost(v128.load(v + o - stride), th, v128.load(pp, 32), capV);
-      v128.store(acc, f32x4.add(v128.load(acc), f32x4.mul(d, prev)));
+      v128.store(acc, fma(d, prev, v128.load(acc)));
     }
   }
 }
 
 /** vpost = v − m·s of spec §3.2's dα with s recomputed from v exactly as the forward did (see bwdRun). */
 // @ts-ignore: decorator
-@inline function vpost(pv: v128, th: v128, m: v128, capV: v128): v128 {
-  return f32x4.sub(pv, f32x4.mul(m, f32x4.pmin(spikeOf(pv, th, capV, false), capV)));
+@inline function vpost(pv: v128, th: v128, nm: v128, capV: v128): v128 {
+  return fma(nm, f32x4.pmin(spikeOf(pv, th, capV, false), capV), pv); // nm = −m; FMA in the relaxed build
 }
 
 /**
  * bwdRun for two rows at once, t (offsets o) and t − 1 (o − stride), both in 1 ≤ t − 1 < t < T − 1: row t's
  * dx stays in a register for row t − 1, and the parameter loads and v_{t−1} are shared. Same ops, same order
- * as two bwdRun rows (bit-identical).
+ * as two bwdRun rows (same results).
  */
 function bwdRun2<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, pp: usize, inc: usize,
   o: usize, o1: usize, stride: usize, cap: f32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): void {
@@ -245,20 +245,19 @@ function bwdRun2<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize,
     const v1 = v128.load(v + o), v0 = v128.load(v + om);
     const s1 = surrogate4(kind, v1, th, k1, k2, q0, q1, q2, q3, q4, q5);
     const s0 = surrogate4(kind, v0, th, k1, k2, q0, q1, q2, q3, q4, q5);
-    const nam = f32x4.neg(am);
     const dn = v128.load(dx + o + stride);
-    let l1 = fma(s1, fma(nam, dn, v128.load(gS + o)), f32x4.mul(a, dn));
+    let l1 = fma(s1, fma(am, dn, v128.load(gS + o)), f32x4.mul(a, dn));
     if (on<G>()) l1 = f32x4.add(l1, v128.load(gV + o));
     const d1 = v128.and(l1, f32x4.gt(v1, lo));
     v128.store(dx + o, d1);
-    let l0 = fma(s0, fma(nam, d1, v128.load(gS + om)), f32x4.mul(a, d1));
+    let l0 = fma(s0, fma(am, d1, v128.load(gS + om)), f32x4.mul(a, d1));
     if (on<G>()) l0 = f32x4.add(l0, v128.load(gV + om));
     const d0 = v128.and(l0, f32x4.gt(v0, lo));
     v128.store(dx + om, d0);
     if (on<A>()) {
-      const m = v128.load(pp, 32);
-      const p1 = vpost(v0, th, m, capV), p0 = vpost(v128.load(v + om - stride), th, m, capV);
-      v128.store(acc, f32x4.add(f32x4.add(v128.load(acc), f32x4.mul(d1, p1)), f32x4.mul(d0, p0)));
+      const nm = v128.load(pp, 32);
+      const p1 = vpost(v0, th, nm, capV), p0 = vpost(v128.load(v + om - stride), th, nm, capV);
+      v128.store(acc, fma(d0, p0, fma(d1, p1, v128.load(acc))));
     }
   }
 }
@@ -276,14 +275,14 @@ function bwdEdge<K>(gS: usize, gV: usize, v: usize, dx: usize, dv0: usize, v0: u
     let y = f32x4.mul(sig, v128.load(gS + o));
     if (gV) y = f32x4.add(y, v128.load(gV + o));
     let lam = y;
-    if (!last) lam = f32x4.add(y, f32x4.mul(f32x4.sub(a, f32x4.mul(v128.load(pp, 96), sig)), v128.load(dx + o + stride)));
+    if (!last) lam = f32x4.add(y, f32x4.mul(f32x4.add(a, f32x4.mul(v128.load(pp, 96), sig)), v128.load(dx + o + stride)));
     const d = v128.and(lam, f32x4.gt(vt, v128.load(pp, 48)));
     v128.store(dx + o, d);
     if (withAlpha) {
       let prev: v128;
       if (first) prev = v128.load(v0 + n); // vpost_{−1} = v0
       else prev = vpost(v128.load(v + o - stride), th, v128.load(pp, 32), capV);
-      v128.store(acc, f32x4.add(v128.load(acc), f32x4.mul(d, prev)));
+      v128.store(acc, fma(d, prev, v128.load(acc)));
     }
     if (first) v128.store(dv0 + n, f32x4.mul(a, d));
   }
@@ -313,11 +312,11 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
     const lo = minV ? (uniform ? v128.load32_splat(minV) : v128.load(minV + src)) : ninf;
     v128.store(dst, a);
     v128.store(dst, th, 16);
-    v128.store(dst, m, 32);
+    v128.store(dst, f32x4.neg(m), 32);
     v128.store(dst, lo, 48);
     v128.store(dst, surrK1(kind, th, q0), 64);
     v128.store(dst, surrK2(kind, th, q0, q1), 80);
-    v128.store(dst, exodus ? f32x4.mul(a, m) : f32x4.splat(0), 96); // SLAYER: m := 0 (§3.3)
+    v128.store(dst, exodus ? f32x4.neg(f32x4.mul(a, m)) : f32x4.splat(0), 96); // SLAYER: m := 0 (§3.3)
   }
   const inc: usize = uniform ? 0 : TB;
   const cap: f32 = maxSpikes > 0 ? <f32>maxSpikes : Infinity;
