@@ -194,6 +194,8 @@ function lifFwdRows(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize,
 
 /** Bytes per 4-neuron group of the backward's parameter table: α, θ, −m, θlow, k1, k2, −α·m_eff. */
 const TB: usize = 112;
+/** The backward's spike cap splatted (+∞ when uncapped), at a static address: no register or spill slot. */
+const CAPV: usize = memory.data(16, 16);
 
 /**
  * §3.2 for one run of 4-lane groups of a row 0 < t < T − 1 (the hot loop): no per-row branches. Offsets o
@@ -205,7 +207,7 @@ const TB: usize = 112;
 function bwdRun<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, pp: usize, inc: usize,
   o: usize, o1: usize, stride: usize, cap: f32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): void {
   const kind = kindOf<K>();
-  const capV = f32x4.splat(cap);
+  const capV = v128.load(CAPV);
   for (; o < o1; o += 16, pp += inc, acc += 16) {
     const th = v128.load(pp, 16);
     const vt = v128.load(v + o);
@@ -238,7 +240,7 @@ function bwdRun<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, 
 function bwdRun2<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, pp: usize, inc: usize,
   o: usize, o1: usize, stride: usize, cap: f32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): void {
   const kind = kindOf<K>();
-  const capV = f32x4.splat(cap);
+  const capV = v128.load(CAPV);
   for (; o < o1; o += 16, pp += inc, acc += 16) {
     const a = v128.load(pp), th = v128.load(pp, 16), lo = v128.load(pp, 48);
     const k1 = v128.load(pp, 64), k2 = v128.load(pp, 80), am = v128.load(pp, 96);
@@ -321,6 +323,7 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
   }
   const inc: usize = uniform ? 0 : TB;
   const cap: f32 = maxSpikes > 0 ? <f32>maxSpikes : Infinity;
+  v128.store(CAPV, f32x4.splat(cap));
   const withAlpha = dAlpha != 0;
   for (let n0 = 0; n0 < N4; n0 += W) {
     const n1 = min(N4, n0 + W);
