@@ -42,7 +42,7 @@ export function register(program: Command): void {
   exp
     .command("accuracy")
     .description("EXODUS vs SLAYER (scale 1 and a sweep) vs BPTT on order-burst and nmnist-sim, mean ± sd over seeds")
-    .option("--quick", "order-burst only, 1 seed, no BPTT (CI size, well under a minute)")
+    .option("--quick", "order-burst only, 2 seeds, EXODUS and SLAYER scale 1, no BPTT (CI size, about a minute)")
     .option("--seeds <n>", "seeds per variant (default 3, quick 1)")
     .option("--optimizer <name>", "adam or sgd", "adam")
     .option("--tasks <list>", "comma-separated: order-burst,nmnist-sim")
