@@ -49,7 +49,7 @@ async function engineTimes(T: number, n: number, epochs: number): Promise<void> 
     const model = presetConfig("mlp-readout", task);
     const cfg: TrainConfig = { task: "mnist-rate", T, modelName: "mlp-readout", model, gradient: g, epochs, batchSize: 128, lr: 5e-3, seed: 1, optimizer: "adam", schedule: "cosine", device };
     const tr = new Trainer(buildModel(model, { gradient: g, seed: 1 }), task, cfg, null);
-    tr.fit();
+    await tr.fit();
     res.push([g, Math.min(...tr.state.history.map((h) => h.epoch_seconds))]);
   }
   const bptt = res.find(([g]) => g === "bptt")![1];

@@ -3,17 +3,19 @@
  * with safetensors.torch.load_file), optimizer.safetensors (moment/momentum buffers) and state.json (epoch,
  * step, metric history, RNG scheme). Each file is written atomically; both safetensors files carry the step
  * in their metadata and loading checks that all three agree, so a crash mid-save is detected, not resumed.
+ * The `…Async` savers read with `await tensor.data()` and so also work on backends without synchronous
+ * reads (webgpu); loading only uploads and works everywhere.
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, FormatError } from "../errors.js";
+import type { FArray } from "../kernels/contract.js";
 import type { Module } from "../layers/module.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Optimizer } from "./optim.js";
 import { loadSafetensors, saveSafetensors, writeFileAtomic, type StTensor } from "./safetensors.js";
 
-function toSt(t: Tensor): StTensor {
-  const d = t.dataSync();
+function toSt(t: Tensor, d: FArray = t.dataSync()): StTensor {
   return t.dtype === "float64"
     ? { dtype: "F64", shape: [...t.shape], data: d instanceof Float64Array ? d : Float64Array.from(d) }
     : { dtype: "F32", shape: [...t.shape], data: d instanceof Float32Array ? d : Float32Array.from(d) };
@@ -24,6 +26,13 @@ export function stateDict(model: Module): Map<string, StTensor> {
   const m = new Map<string, StTensor>();
   for (const [n, p] of model.namedParameters()) m.set(n, toSt(p));
   for (const [n, b] of model.namedBuffers()) m.set(n, toSt(b));
+  return m;
+}
+
+/** stateDict for any backend (reads with `await tensor.data()`). */
+export async function stateDictAsync(model: Module): Promise<Map<string, StTensor>> {
+  const m = new Map<string, StTensor>();
+  for (const [n, t] of [...model.namedParameters(), ...model.namedBuffers()]) m.set(n, toSt(t, await t.data()));
   return m;
 }
 
@@ -51,6 +60,10 @@ export function saveModelWeights(path: string, model: Module, metadata: Record<s
   saveSafetensors(path, stateDict(model), { format: "pt", ...metadata });
 }
 
+export async function saveModelWeightsAsync(path: string, model: Module, metadata: Record<string, string> = {}): Promise<void> {
+  saveSafetensors(path, await stateDictAsync(model), { format: "pt", ...metadata });
+}
+
 export function saveCheckpoint(dir: string, model: Module, opt: Optimizer | null, state: CheckpointState): void {
   mkdirSync(dir, { recursive: true });
   const meta = { step: String(state.step), epoch: String(state.epoch) };
@@ -61,6 +74,19 @@ export function saveCheckpoint(dir: string, model: Module, opt: Optimizer | null
     saveSafetensors(join(dir, "optimizer.safetensors"), bufs, { ...meta, optimizerStep: String(opt.stepCount) });
   }
   // state.json last: its presence with a matching step marks the checkpoint complete
+  writeFileAtomic(join(dir, "state.json"), JSON.stringify(state, null, 1) + "\n");
+}
+
+/** saveCheckpoint for any backend (reads with `await tensor.data()`); the same files, written in the same order. */
+export async function saveCheckpointAsync(dir: string, model: Module, opt: Optimizer | null, state: CheckpointState): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const meta = { step: String(state.step), epoch: String(state.epoch) };
+  await saveModelWeightsAsync(join(dir, "model.safetensors"), model, meta);
+  if (opt) {
+    const bufs = new Map<string, StTensor>();
+    for (const [n, t] of opt.stateBuffers()) bufs.set(n, toSt(t, await t.data()));
+    saveSafetensors(join(dir, "optimizer.safetensors"), bufs, { ...meta, optimizerStep: String(opt.stepCount) });
+  }
   writeFileAtomic(join(dir, "state.json"), JSON.stringify(state, null, 1) + "\n");
 }
 

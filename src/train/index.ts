@@ -7,9 +7,9 @@ export { Optimizer, SGD, Adam, AdamW, type SgdOptions, type AdamOptions } from "
 export { clipGradNorm, gradNorm } from "./clip.js";
 export { lrAt, type Schedule, type CosineSchedule, type ConstantSchedule } from "./schedule.js";
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic, type StTensor, type StDType } from "./safetensors.js";
-export { stateDict, loadStateDict, saveCheckpoint, loadCheckpoint, hasCheckpoint, saveModelWeights, type CheckpointState } from "./checkpoint.js";
+export { stateDict, stateDictAsync, loadStateDict, saveCheckpoint, saveCheckpointAsync, loadCheckpoint, hasCheckpoint, saveModelWeights, saveModelWeightsAsync, type CheckpointState } from "./checkpoint.js";
 export { buildModel, presetConfig, PRESETS, type ModelConfig, type LayerSpec, type PresetName } from "./models/presets.js";
 export { createTask, TASKS, type Task, type TaskOptions, type Split } from "./tasks/index.js";
 export { loadMnistSplit, rateEncode as mnistRateEncode, latencyEncode as mnistLatencyEncode, type Encoding } from "./tasks/mnist.js";
-export { Trainer, deriveSeed, makeOptimizer, type TrainConfig, type EpochMetrics, type EvalResult, type TrainerState, type StepInfo, type Raster } from "./trainer.js";
+export { Trainer, deriveSeed, makeOptimizer, readAll, type TrainConfig, type EpochMetrics, type EvalResult, type TrainerState, type StepInfo, type Raster } from "./trainer.js";
 export { selectDevice, finishRun, readRunConfig, type FinalResult } from "./run.js";

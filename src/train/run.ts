@@ -1,5 +1,6 @@
 /**
- * What the `train` and `eval` commands share: choosing the device (wasm when its build loads, else ref),
+ * What the `train` and `eval` commands share: choosing the device (wasm when its build loads, else ref;
+ * webgpu on request),
  * the run directory layout (config.json, checkpoint/, metrics.jsonl, report.html), building the task and
  * model from a saved config, and writing the HTML report. Kept out of cli/ so scripts and the benchmark can
  * run a whole training job without commander.
@@ -7,19 +8,27 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ConfigError, UsageError } from "../errors.js";
-import { currentBackend, setBackendSync } from "../kernels/registry.js";
+import { currentBackend, setBackend, setBackendSync } from "../kernels/registry.js";
 import type { Sequential } from "../layers/sequential.js";
 import { renderReport } from "../cli/report.js";
-import { saveModelWeights } from "./checkpoint.js";
+import { saveModelWeightsAsync } from "./checkpoint.js";
 import { writeFileAtomic } from "./safetensors.js";
 import { buildModel } from "./models/presets.js";
 import { createTask, type Task } from "./tasks/index.js";
 import { Trainer, type TrainConfig } from "./trainer.js";
 
-export type DeviceName = "wasm" | "ref" | "auto";
+export type DeviceName = "wasm" | "ref" | "webgpu" | "auto";
 
-/** Selects the backend; "auto" takes wasm when its module is present and loads. Returns the name used. */
-export async function selectDevice(device: DeviceName): Promise<"wasm" | "ref"> {
+/**
+ * Selects the backend; "auto" takes wasm when its module is present and loads (never webgpu). Returns the
+ * name used. "webgpu" starts Dawn (BackendUnavailableError naming what to install when the `webgpu` package
+ * or a GPU adapter is missing).
+ */
+export async function selectDevice(device: DeviceName): Promise<"wasm" | "ref" | "webgpu"> {
+  if (device === "webgpu") {
+    await setBackend("webgpu");
+    return "webgpu";
+  }
   if (device === "ref") {
     setBackendSync("ref");
     return "ref";
@@ -82,10 +91,10 @@ export interface FinalResult {
 }
 
 /** Evaluates, probes one sample and writes report.html (plus final model weights); returns the result. */
-export function finishRun(trainer: Trainer, runDir: string, cfg: TrainConfig, startMs: number): FinalResult {
+export async function finishRun(trainer: Trainer, runDir: string, cfg: TrainConfig, startMs: number): Promise<FinalResult> {
   // the evaluation after the last epoch is the final one (weights have not changed since)
-  const ev = trainer.lastEval ?? trainer.evaluate("test");
-  const probe = trainer.probe(0);
+  const ev = trainer.lastEval ?? (await trainer.evaluate("test"));
+  const probe = await trainer.probe(0);
   const last = trainer.state.history[trainer.state.history.length - 1];
   const report = join(runDir, "report.html");
   const result: FinalResult = {
@@ -103,7 +112,7 @@ export function finishRun(trainer: Trainer, runDir: string, cfg: TrainConfig, st
     out: runDir,
     report,
   };
-  saveModelWeights(join(runDir, "model.safetensors"), trainer.model, { epoch: String(trainer.state.epoch), test_accuracy: String(ev.accuracy) });
+  await saveModelWeightsAsync(join(runDir, "model.safetensors"), trainer.model, { epoch: String(trainer.state.epoch), test_accuracy: String(ev.accuracy) });
   writeFileAtomic(report, renderReport({
     title: `exodus-snn: ${trainer.task.name}, ${cfg.modelName}, ${cfg.gradient} gradients`,
     config: { ...cfg, task_description: trainer.task.description },

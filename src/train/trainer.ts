@@ -1,9 +1,16 @@
 /**
  * The training loop: seeded and deterministic (every random draw comes from an Rng derived from
  * (seed, epoch, purpose), so a run resumed at an epoch boundary draws exactly what an uninterrupted run
- * would), one `tidy` scope per step so memory stays flat, validation after every epoch, metrics (loss,
+ * would), one `tidyAsync` scope per step so memory stays flat, validation after every epoch, metrics (loss,
  * accuracy, spikes per neuron per layer, samples/s), NaN/Inf detection that names the layer or parameter,
  * and a checkpoint after every epoch.
+ *
+ * Every read goes through `await tensor.data()`, so the same loop runs on a backend without synchronous
+ * reads (webgpu). There a step reads back once: loss, class scores, spike counts and the squared gradient
+ * norm packed into one small buffer after the optimizer step (twice with --clip, which needs the norm
+ * before the step), and a non-finite loss or gradient is reported after the step instead of before it (the
+ * run stops either way). On CPU backends (wasm, ref) the loss is checked before backward and the gradient
+ * norm is summed on the host as before, so their numbers are unchanged.
  */
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -13,12 +20,14 @@ import type { Sequential } from "../layers/sequential.js";
 import type { GradientEngine } from "../neurons/dynamics.js";
 import { SpikingLayer } from "../neurons/spiking-layer.js";
 import { noGrad } from "../tensor/autograd.js";
-import { tidy } from "../tensor/memory.js";
+import { run } from "../kernels/registry.js";
+import type { FArray } from "../kernels/contract.js";
+import { tidy, tidyAsync } from "../tensor/memory.js";
 import { backward } from "../tensor/grad.js";
-import { sum, tensor } from "../tensor/ops/index.js";
+import { add, concat0, reshape, square, sum, tensor } from "../tensor/ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Rng } from "../util/rng.js";
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { hasCheckpoint, loadCheckpoint, saveCheckpointAsync } from "./checkpoint.js";
 import { clipGradNorm, gradNorm } from "./clip.js";
 import { computeLoss, scoresOf } from "./losses.js";
 import type { ModelConfig } from "./models/presets.js";
@@ -45,7 +54,7 @@ export interface TrainConfig {
   /** Max global gradient norm (null: no clipping). */
   clipNorm?: number | null;
   schedule: "cosine" | "constant";
-  device: "wasm" | "ref";
+  device: "wasm" | "ref" | "webgpu";
   dtype?: "float32" | "float64";
   limitTrain?: number;
   limitTest?: number;
@@ -113,6 +122,39 @@ export function makeOptimizer(cfg: TrainConfig, params: readonly Tensor[]): Opti
   }
 }
 
+/**
+ * Reads several tensors (of one backend). CPU backends: each tensor's data. Without synchronous reads
+ * (webgpu): one download of the tensors packed end to end, split again here. Call inside a tidy scope.
+ */
+export async function readAll(ts: readonly Tensor[]): Promise<FArray[]> {
+  if (ts.length === 0) return [];
+  if (ts[0]!.backend.downloadSync || ts.length === 1) return Promise.all(ts.map((t) => t.data()));
+  const packed = noGrad(() => concat0(ts.map((t) => reshape(t, [t.size]))));
+  const d = await packed.data();
+  let off = 0;
+  return ts.map((t) => d.subarray(off, (off += t.size)));
+}
+
+/** Σ over parameters of Σ g² as a scalar tensor on the device (webgpu; CPU backends sum on the host). */
+function gradNormSq(params: readonly Tensor[]): Tensor | null {
+  let s: Tensor | null = null;
+  for (const p of params) {
+    if (!p.grad) continue;
+    const q = sum(square(p.grad));
+    s = s ? add(s, q) : q;
+  }
+  return s;
+}
+
+/** Index of the largest score of row b (the first one on ties) and whether it is the only top score. */
+function argmaxRow(s: FArray, b: number, C: number): { arg: number; unique: boolean } {
+  let arg = 0;
+  for (let c = 1; c < C; c++) if (s[b * C + c]! > s[b * C + arg]!) arg = c;
+  let top = 0;
+  for (let c = 0; c < C; c++) if (s[b * C + c] === s[b * C + arg]) top++;
+  return { arg, unique: top === 1 };
+}
+
 /** Names of the layers whose spikes are counted: "<index>:<Class>". */
 function spikingLayers(model: Sequential): [string, SpikingLayer][] {
   return model.layers.flatMap((m, i): [string, SpikingLayer][] => (m instanceof SpikingLayer ? [[`${i}:${m.constructor.name}`, m]] : []));
@@ -171,9 +213,9 @@ export class Trainer {
     return { y: h, outs };
   }
 
-  private firstNonFinite(outs: Tensor[]): string {
+  private async firstNonFinite(outs: Tensor[]): Promise<string> {
     for (let i = 0; i < outs.length; i++) {
-      const d = outs[i]!.dataSync();
+      const d = await outs[i]!.data();
       for (let k = 0; k < d.length; k++) {
         if (!Number.isFinite(d[k]!)) return `layer ${i} (${this.model.layers[i]!.describe()})`;
       }
@@ -187,27 +229,47 @@ export class Trainer {
     return { x, labels: idx.map((i) => this.task.label(split, i)) };
   }
 
-  private countCorrect(scores: Tensor, labels: readonly number[]): number {
-    const s = scores.dataSync();
-    const C = scores.shape[1]!;
+  /** Correct predictions in a batch of scores [B, C] (read back). */
+  private countCorrect(s: FArray, C: number, labels: readonly number[]): number {
     let ok = 0;
     labels.forEach((l, b) => {
-      let arg = 0;
-      for (let c = 1; c < C; c++) if (s[b * C + c]! > s[b * C + arg]!) arg = c;
       // a tie for the top score (e.g. no output spikes at all) counts as wrong: no decision was made
-      let top = 0;
-      for (let c = 0; c < C; c++) if (s[b * C + c] === s[b * C + arg]) top++;
-      if (arg === l && top === 1) ok++;
+      const { arg, unique } = argmaxRow(s, b, C);
+      if (arg === l && unique) ok++;
     });
     return ok;
   }
 
-  private spikeSums(): number[] {
-    return this.spiking.map(([, l]) => (l.lastSpikes ? sum(l.lastSpikes).dataSync()[0]! : 0));
+  /** Spike totals of each spiking layer as scalar tensors (null: the layer kept no spikes). */
+  private spikeSumTensors(): (Tensor | null)[] {
+    return this.spiking.map(([, l]) => (l.lastSpikes ? sum(l.lastSpikes) : null));
+  }
+
+  /** Reads the score tensor and the spike totals (with any extra tensors first) in one readAll. */
+  private async readMetrics(extra: Tensor[], scores: Tensor, spikes: (Tensor | null)[]): Promise<{ extra: FArray[]; scores: FArray; spikes: number[] }> {
+    const present = spikes.filter((t): t is Tensor => t !== null);
+    const d = await readAll([...extra, scores, ...present]);
+    let k = extra.length + 1;
+    return { extra: d.slice(0, extra.length), scores: d[extra.length]!, spikes: spikes.map((t) => (t ? d[k++]![0]! : 0)) };
+  }
+
+  private async lossError(lv: number, outs: Tensor[], where: string): Promise<NumericalError> {
+    return new NumericalError(`${where}: the loss is ${lv}; first non-finite output: ${await this.firstNonFinite(outs)}. Lower the learning rate or enable --clip`);
+  }
+
+  private async gradError(where: string): Promise<NumericalError> {
+    let bad: string | undefined;
+    for (const [n, p] of this.model.namedParameters()) {
+      if (p.grad && (await p.grad.data()).some((v) => !Number.isFinite(v))) {
+        bad = n;
+        break;
+      }
+    }
+    return new NumericalError(`${where}: the gradient of parameter '${bad ?? "?"}' holds NaN/Inf; lower the learning rate or enable --clip`);
   }
 
   /** Runs one epoch of training; returns its metrics (without evaluation). */
-  private trainEpoch(epoch: number): { loss: number; accuracy: number; spikes: Record<string, number>; seconds: number; lr: number } {
+  private async trainEpoch(epoch: number): Promise<{ loss: number; accuracy: number; spikes: Record<string, number>; seconds: number; lr: number }> {
     const { cfg, task } = this;
     const n = task.size("train");
     const order = Array.from({ length: n }, (_, i) => i);
@@ -224,25 +286,46 @@ export class Trainer {
       const idx = order.slice(s * cfg.batchSize, (s + 1) * cfg.batchSize);
       lr = lrAt(this.schedule, cfg.lr, this.state.step);
       this.optimizer.lr = lr;
-      const r = tidy(() => {
+      const r = await tidyAsync(async () => {
+        const where = `epoch ${epoch + 1}, step ${s + 1}`;
         this.model.resetStates();
         const { x, labels } = this.batchInput("train", idx, enc);
         const { y, outs } = this.forwardLayers(x);
         const loss = computeLoss(cfg.model.loss, y, labels);
-        const lv = loss.item();
-        if (!Number.isFinite(lv)) {
-          throw new NumericalError(`epoch ${epoch + 1}, step ${s + 1}: the loss is ${lv}; first non-finite output: ${this.firstNonFinite(outs)}. Lower the learning rate or enable --clip`);
+        // CPU backends read for free: check the loss before backward and sum the gradient norm on the host
+        const host = !!loss.backend.downloadSync;
+        if (host) {
+          const lv = (await loss.data())[0]!;
+          if (!Number.isFinite(lv)) throw await this.lossError(lv, outs, where);
         }
         this.optimizer.zeroGrad();
         backward(loss);
-        const norm = cfg.clipNorm ? clipGradNorm(params, cfg.clipNorm) : gradNorm(params);
-        if (!Number.isFinite(norm)) {
-          const bad = this.model.namedParameters().find(([, p]) => p.grad && p.grad.dataSync().some((v) => !Number.isFinite(v)));
-          throw new NumericalError(`epoch ${epoch + 1}, step ${s + 1}: the gradient of parameter '${bad?.[0] ?? "?"}' holds NaN/Inf; lower the learning rate or enable --clip`);
+        let norm: number | null = null;
+        let normSq: Tensor | null = null;
+        if (host) {
+          norm = cfg.clipNorm ? clipGradNorm(params, cfg.clipNorm) : gradNorm(params);
+        } else {
+          normSq = noGrad(() => gradNormSq(params));
+          if (cfg.clipNorm && normSq) {
+            // clipping needs the norm before the step: a second read on this path
+            const [l, n2] = await readAll([loss, normSq]);
+            if (!Number.isFinite(l![0]!)) throw await this.lossError(l![0]!, outs, where);
+            norm = Math.sqrt(n2![0]!);
+            normSq = null;
+            if (Number.isFinite(norm) && norm > cfg.clipNorm) {
+              const f = cfg.clipNorm / (norm + 1e-6);
+              for (const p of params) if (p.grad) run(p.grad.backend, "unary", { x: p.grad.buf, y: p.grad.buf }, { op: "scale", n: p.grad.size, p: f });
+            }
+          }
         }
+        if (norm !== null && !Number.isFinite(norm)) throw await this.gradError(where);
         this.optimizer.step();
-        const ok = noGrad(() => this.countCorrect(scoresOf(cfg.model.loss, y), labels));
-        return { lv, ok, spikes: noGrad(() => this.spikeSums()) };
+        const { sc, sp } = noGrad(() => ({ sc: scoresOf(cfg.model.loss, y), sp: this.spikeSumTensors() }));
+        const m = await this.readMetrics(normSq ? [loss, normSq] : [loss], sc, sp);
+        const lv = m.extra[0]![0]!;
+        if (!Number.isFinite(lv)) throw await this.lossError(lv, outs, where);
+        if (normSq && !Number.isFinite(m.extra[1]![0]!)) throw await this.gradError(where);
+        return { lv, ok: this.countCorrect(m.scores, sc.shape[1]!, labels), spikes: m.spikes };
       });
       this.state.step++;
       lossSum += r.lv * idx.length;
@@ -265,7 +348,7 @@ export class Trainer {
   }
 
   /** Loss, accuracy, spikes per neuron and confusion matrix on a split (no gradients, fixed encoding seed). */
-  evaluate(split: Split = "test"): EvalResult {
+  async evaluate(split: Split = "test"): Promise<EvalResult> {
     const { cfg, task } = this;
     this.model.eval();
     const n = task.size(split);
@@ -275,27 +358,23 @@ export class Trainer {
     let lossSum = 0, correct = 0;
     const spikeTot = new Array<number>(this.spiking.length).fill(0);
     const bs = Math.max(cfg.batchSize, 128);
-    noGrad(() => {
-      for (let s = 0; s < n; s += bs) {
-        const idx = Array.from({ length: Math.min(bs, n - s) }, (_, i) => s + i);
-        tidy(() => {
+    for (let s = 0; s < n; s += bs) {
+      const idx = Array.from({ length: Math.min(bs, n - s) }, (_, i) => s + i);
+      await tidyAsync(async () => {
+        const { loss, sc, sp, labels } = noGrad(() => {
           this.model.resetStates();
           const { x, labels } = this.batchInput(split, idx, enc);
           const y = this.model.forward(x);
-          lossSum += computeLoss(cfg.model.loss, y, labels).item() * idx.length;
-          const sc = scoresOf(cfg.model.loss, y);
-          correct += this.countCorrect(sc, labels);
-          const d = sc.dataSync();
-          labels.forEach((l, b) => {
-            let arg = 0;
-            for (let c = 1; c < C; c++) if (d[b * C + c]! > d[b * C + arg]!) arg = c;
-            confusion[l]![arg]!++;
-          });
-          this.spikeSums().forEach((v, i) => (spikeTot[i]! += v));
-          this.neuronCounts = this.spiking.map(([, l]) => (l.lastSpikes ? l.lastSpikes.size / (l.lastSpikes.shape[0]! * l.lastSpikes.shape[1]!) : 1));
+          return { loss: computeLoss(cfg.model.loss, y, labels), sc: scoresOf(cfg.model.loss, y), sp: this.spikeSumTensors(), labels };
         });
-      }
-    });
+        this.neuronCounts = this.spiking.map(([, l]) => (l.lastSpikes ? l.lastSpikes.size / (l.lastSpikes.shape[0]! * l.lastSpikes.shape[1]!) : 1));
+        const m = await this.readMetrics([loss], sc, sp);
+        lossSum += m.extra[0]![0]! * idx.length;
+        correct += this.countCorrect(m.scores, C, labels);
+        labels.forEach((l, b) => confusion[l]![argmaxRow(m.scores, b, C).arg]!++);
+        m.spikes.forEach((v, i) => (spikeTot[i]! += v));
+      });
+    }
     this.model.resetStates();
     this.model.train();
     const spikesPerNeuron: Record<string, number> = {};
@@ -307,13 +386,13 @@ export class Trainer {
    * Trains from the current state to cfg.epochs (or stops after `untilEpoch`, e.g. to simulate an
    * interruption), evaluating and checkpointing after every epoch.
    */
-  fit(untilEpoch = this.cfg.epochs): TrainerState {
+  async fit(untilEpoch = this.cfg.epochs): Promise<TrainerState> {
     if (this.neuronCounts.length === 0) this.measureNeurons();
     while (this.state.epoch < Math.min(untilEpoch, this.cfg.epochs)) {
       const e = this.state.epoch;
-      const tr = this.trainEpoch(e);
+      const tr = await this.trainEpoch(e);
       const t1 = performance.now();
-      const ev = this.evaluate("test");
+      const ev = await this.evaluate("test");
       this.lastEval = ev;
       const evalSeconds = (performance.now() - t1) / 1000;
       const m: EpochMetrics = {
@@ -326,7 +405,7 @@ export class Trainer {
       if (this.outDir) {
         mkdirSync(this.outDir, { recursive: true });
         appendFileSync(join(this.outDir, "metrics.jsonl"), JSON.stringify(m) + "\n");
-        saveCheckpoint(this.checkpointDir!, this.model, this.optimizer, this.state);
+        await saveCheckpointAsync(this.checkpointDir!, this.model, this.optimizer, this.state);
       }
       this.hooks.onEpoch?.(m);
     }
@@ -350,54 +429,54 @@ export class Trainer {
    * Spike trains of one test sample, per spiking layer (and the input), for the report's raster plots:
    * name → { T, N, times: number[], neurons: number[] } plus per-neuron spike counts over `rateSamples` samples.
    */
-  probe(sample = 0, rateSamples = 64): {
+  async probe(sample = 0, rateSamples = 64): Promise<{
     rasters: Raster[]; rates: { name: string; perNeuron: number[] }[]; label: number; predicted: number;
     readout?: { name: string; T: number; C: number; values: number[] };
-  } {
+  }> {
     const { task } = this;
     const enc = new Rng(deriveSeed(this.cfg.seed, 0, PURPOSE.testEncode));
     this.model.eval();
-    const out = noGrad(() =>
-      tidy(() => {
+    const out = await tidyAsync(async () => {
+      const nS = Math.min(rateSamples, task.size("test"));
+      const idx = Array.from({ length: nS }, (_, i) => (sample + i) % task.size("test"));
+      const { x, y, sc } = noGrad(() => {
         this.model.resetStates();
-        const nS = Math.min(rateSamples, task.size("test"));
-        const idx = Array.from({ length: nS }, (_, i) => (sample + i) % task.size("test"));
         const { x } = this.batchInput("test", idx, enc);
         const { y } = this.forwardLayers(x);
-        const B = idx.length;
-        const toRaster = (name: string, t: Tensor): Raster => {
-          const d = t.dataSync();
-          const T = t.shape[0]!;
-          const N = t.size / (T * B);
-          const times: number[] = [], neurons: number[] = [];
-          for (let s = 0; s < T; s++) for (let k = 0; k < N; k++) if (d[(s * B) * N + k]! > 0) { times.push(s); neurons.push(k); }
-          return { name, T, N, times, neurons };
-        };
-        const rasters = [toRaster("input", x), ...this.spiking.map(([n, l]) => toRaster(n, l.lastSpikes!))];
-        const rates = this.spiking.map(([name, l]) => {
-          const d = l.lastSpikes!.dataSync();
-          const T = l.lastSpikes!.shape[0]!;
-          const N = l.lastSpikes!.size / (T * B);
-          const per = new Array<number>(N).fill(0);
-          for (let i = 0; i < d.length; i++) per[i % N]! += d[i]!;
-          return { name, perNeuron: per.map((v) => v / B) };
-        });
-        const last = this.model.layers[this.model.layers.length - 1];
-        let readout: { name: string; T: number; C: number; values: number[] } | undefined;
-        if (!(last instanceof SpikingLayer)) {
-          const d = y.dataSync();
-          const T = y.shape[0]!, C = y.size / (T * B);
-          const values: number[] = [];
-          for (let t = 0; t < T; t++) for (let c = 0; c < C; c++) values.push(d[(t * B) * C + c]!);
-          readout = { name: `${this.model.layers.length - 1}:${last!.constructor.name}`, T, C, values };
-        }
-        const sc = scoresOf(this.cfg.model.loss, y).dataSync();
-        const C = task.classes;
-        let arg = 0;
-        for (let c = 1; c < C; c++) if (sc[c]! > sc[arg]!) arg = c;
-        return { rasters, rates, label: task.label("test", sample), predicted: arg, readout };
-      }),
-    );
+        return { x, y, sc: scoresOf(this.cfg.model.loss, y) };
+      });
+      const spikes = this.spiking.map(([, l]) => l.lastSpikes!);
+      const [xd, yd, scd, ...sd] = await readAll([x, y, sc, ...spikes]);
+      const B = idx.length;
+      const toRaster = (name: string, t: Tensor, d: FArray): Raster => {
+        const T = t.shape[0]!;
+        const N = t.size / (T * B);
+        const times: number[] = [], neurons: number[] = [];
+        for (let s = 0; s < T; s++) for (let k = 0; k < N; k++) if (d[(s * B) * N + k]! > 0) { times.push(s); neurons.push(k); }
+        return { name, T, N, times, neurons };
+      };
+      const rasters = [toRaster("input", x, xd!), ...this.spiking.map(([n], i) => toRaster(n, spikes[i]!, sd[i]!))];
+      const rates = this.spiking.map(([name], i) => {
+        const d = sd[i]!;
+        const T = spikes[i]!.shape[0]!;
+        const N = spikes[i]!.size / (T * B);
+        const per = new Array<number>(N).fill(0);
+        for (let k = 0; k < d.length; k++) per[k % N]! += d[k]!;
+        return { name, perNeuron: per.map((v) => v / B) };
+      });
+      const last = this.model.layers[this.model.layers.length - 1];
+      let readout: { name: string; T: number; C: number; values: number[] } | undefined;
+      if (!(last instanceof SpikingLayer)) {
+        const T = y.shape[0]!, C = y.size / (T * B);
+        const values: number[] = [];
+        for (let t = 0; t < T; t++) for (let c = 0; c < C; c++) values.push(yd![(t * B) * C + c]!);
+        readout = { name: `${this.model.layers.length - 1}:${last!.constructor.name}`, T, C, values };
+      }
+      const C = task.classes;
+      let arg = 0;
+      for (let c = 1; c < C; c++) if (scd![c]! > scd![arg]!) arg = c;
+      return { rasters, rates, label: task.label("test", sample), predicted: arg, readout };
+    });
     this.model.resetStates();
     this.model.train();
     return out;

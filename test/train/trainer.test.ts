@@ -27,17 +27,17 @@ function config(gradient: GradientEngine, over: Partial<TrainConfig> = {}, model
   };
 }
 
-function run(cfg: TrainConfig, out: string | null = null): Trainer {
+async function run(cfg: TrainConfig, out: string | null = null): Promise<Trainer> {
   const tr = new Trainer(buildModel(cfg.model, { gradient: cfg.gradient, seed: cfg.seed }), createTask(cfg.task, { T: cfg.T }), cfg, out);
-  tr.fit();
+  await tr.fit();
   return tr;
 }
 
 const timeless = (h: EpochMetrics[]) => h.map(({ samples_per_second: _s, epoch_seconds: _e, eval_seconds: _v, ...rest }) => rest);
 
 for (const g of ["exodus", "bptt", "slayer"] as const) {
-  test(`a tiny network learns the toy task with ${g} gradients (loss falls, accuracy far above chance)`, () => {
-    const tr = run(config(g));
+  test(`a tiny network learns the toy task with ${g} gradients (loss falls, accuracy far above chance)`, async () => {
+    const tr = await run(config(g));
     const h = tr.state.history;
     assert.equal(h.length, 6);
     assert.ok(h[h.length - 1]!.train_loss < 0.5 * h[0]!.train_loss, `loss ${h[0]!.train_loss} → ${h[h.length - 1]!.train_loss}`);
@@ -46,16 +46,16 @@ for (const g of ["exodus", "bptt", "slayer"] as const) {
   });
 }
 
-test("same seed → identical numbers; another seed → different numbers", () => {
-  const a = run(config("exodus", { epochs: 2 }));
-  const b = run(config("exodus", { epochs: 2 }));
-  const c = run(config("exodus", { epochs: 2, seed: 6 }));
+test("same seed → identical numbers; another seed → different numbers", async () => {
+  const a = await run(config("exodus", { epochs: 2 }));
+  const b = await run(config("exodus", { epochs: 2 }));
+  const c = await run(config("exodus", { epochs: 2, seed: 6 }));
   assert.deepEqual(timeless(a.state.history), timeless(b.state.history));
   a.model.parameters().forEach((p, i) => assert.deepEqual(Array.from(p.dataSync()), Array.from(b.model.parameters()[i]!.dataSync())));
   assert.notDeepEqual(timeless(a.state.history), timeless(c.state.history));
 });
 
-test("--resume equals an uninterrupted run: weights, optimizer state and metrics (with dropout and SGD momentum)", () => {
+test("--resume equals an uninterrupted run: weights, optimizer state and metrics (with dropout and SGD momentum)", async () => {
   const task = createTask("toy");
   const model: ModelConfig = {
     inputShape: task.inputShape, classes: 3, loss: { name: "ce-count" },
@@ -64,15 +64,15 @@ test("--resume equals an uninterrupted run: weights, optimizer state and metrics
   };
   for (const optimizer of ["adamw", "sgd"] as const) {
     const cfg = config("exodus", { epochs: 4, optimizer, lr: optimizer === "sgd" ? 0.05 : 0.02 }, model);
-    const full = run(cfg, join(dir, `full-${optimizer}`));
+    const full = await run(cfg, join(dir, `full-${optimizer}`));
     // interrupted after 2 epochs, then a fresh model and trainer continue from the checkpoint
     const out = join(dir, `resumed-${optimizer}`);
     const first = new Trainer(buildModel(model, { gradient: "exodus", seed: cfg.seed }), createTask("toy"), cfg, out);
-    first.fit(2);
+    await first.fit(2);
     const second = new Trainer(buildModel(model, { gradient: "exodus", seed: 999 }), createTask("toy"), cfg, out);
     assert.equal(second.resume(), true);
     assert.equal(second.state.epoch, 2);
-    second.fit();
+    await second.fit();
     full.model.namedParameters().forEach(([n, p], i) => assert.deepEqual(Array.from(second.model.parameters()[i]!.dataSync()), Array.from(p.dataSync()), `${optimizer}: ${n}`));
     full.optimizer.stateBuffers().forEach(([n, t], i) => assert.deepEqual(Array.from(second.optimizer.stateBuffers()[i]![1].dataSync()), Array.from(t.dataSync()), `${optimizer}: ${n}`));
     assert.deepEqual(timeless(second.state.history), timeless(full.state.history));
@@ -82,7 +82,7 @@ test("--resume equals an uninterrupted run: weights, optimizer state and metrics
   }
 });
 
-test("a NaN is caught early and the error names the layer or parameter", () => {
+test("a NaN is caught early and the error names the layer or parameter", async () => {
   const cfg = config("exodus", { epochs: 1, lr: 1e30 });
   const tr = new Trainer(buildModel(cfg.model, { gradient: "exodus", seed: 5 }), createTask("toy"), cfg, null);
   // poison one weight: the forward of layer 0 turns non-finite
@@ -90,15 +90,15 @@ test("a NaN is caught early and the error names the layer or parameter", () => {
   const d = Array.from(w.dataSync());
   d[0] = Number.NaN;
   w.backend.upload(w.buf, d);
-  assert.throws(() => tr.fit(), (e: unknown) => e instanceof NumericalError && /layer/.test(e.message));
+  await assert.rejects(tr.fit(), (e: unknown) => e instanceof NumericalError && /layer/.test(e.message));
 });
 
-test("memory stays flat across training steps (every step runs in a tidy scope)", () => {
+test("memory stays flat across training steps (every step runs in a tidy scope)", async () => {
   const cfg = config("exodus", { epochs: 4 });
   const tr = new Trainer(buildModel(cfg.model, { gradient: "exodus", seed: 5 }), createTask("toy"), cfg, null);
-  tr.fit(1);
+  await tr.fit(1);
   const after1 = tr.model.parameters()[0]!.backend.memoryStats().bytesInUse;
-  tr.fit(4);
+  await tr.fit(4);
   const after4 = tr.model.parameters()[0]!.backend.memoryStats().bytesInUse;
   assert.equal(after4, after1, `bytes in use grew from ${after1} to ${after4}`);
 });

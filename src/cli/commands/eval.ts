@@ -4,10 +4,10 @@
  */
 import { Command, Option } from "commander";
 import { loadCheckpoint } from "../../train/checkpoint.js";
-import { modelFor, readRunConfig, selectDevice, taskFor, type DeviceName } from "../../train/run.js";
+import { modelFor, readRunConfig, taskFor, type DeviceName } from "../../train/run.js";
 import { Trainer } from "../../train/trainer.js";
 import { join } from "node:path";
-import { intArg } from "./train.js";
+import { intArg, selectCliDevice } from "./train.js";
 
 interface EvalFlags {
   checkpoint: string;
@@ -19,13 +19,14 @@ interface EvalFlags {
 async function evalAction(f: EvalFlags): Promise<void> {
   const start = performance.now();
   const { runDir, cfg } = readRunConfig(f.checkpoint);
-  const device = await selectDevice(f.device);
+  const device = await selectCliDevice(f.device);
+  if (!device) return;
   if (f.limitTest !== undefined) cfg.limitTest = f.limitTest;
   const task = taskFor(cfg);
   const model = modelFor(cfg);
   const state = loadCheckpoint(join(runDir, "checkpoint"), model, null);
   const trainer = new Trainer(model, task, cfg, null);
-  const ev = trainer.evaluate(f.split);
+  const ev = await trainer.evaluate(f.split);
   const out = {
     test_accuracy: ev.accuracy, test_loss: ev.loss, epochs: state.epoch, seconds: (performance.now() - start) / 1000,
     split: f.split, samples: task.size(f.split), task: task.name, model: cfg.modelName, gradient: cfg.gradient, device,
@@ -39,7 +40,7 @@ export function register(program: Command): void {
     .command("eval")
     .description("evaluate a trained run's checkpoint on the test split")
     .requiredOption("--checkpoint <dir>", "run directory (the --out of train) or its checkpoint/ folder")
-    .addOption(new Option("--device <name>", "compute backend").choices(["auto", "wasm", "ref"]).default("auto"))
+    .addOption(new Option("--device <name>", "compute backend").choices(["auto", "wasm", "ref", "webgpu"]).default("auto"))
     .addOption(new Option("--split <name>", "which split").choices(["test", "train"]).default("test"))
     .option("--limit-test <n>", "use only the first n test samples", intArg(1))
     .action((f: EvalFlags) => evalAction(f));

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import cliProgress from "cli-progress";
-import { UsageError } from "../../errors.js";
+import { BackendUnavailableError, UsageError } from "../../errors.js";
 import { GRADIENT_ENGINES, type GradientEngine } from "../../neurons/dynamics.js";
 import { PRESETS, presetConfig, type ModelConfig } from "../../train/models/presets.js";
 import { finishRun, modelFor, readRunConfig, selectDevice, taskFor, writeRunConfig, type DeviceName } from "../../train/run.js";
@@ -73,6 +73,21 @@ const DEFAULT_LR: Record<string, number> = { "mnist-rate": 5e-3, "mnist-latency"
 /** Default epochs per task: the main job's budget (≤ 5 min on 2 cores) decides mnist's. */
 const DEFAULT_EPOCHS: Record<string, number> = { "mnist-rate": 8, "mnist-latency": 8, mnist: 8, "nmnist-sim": 8, toy: 20 };
 
+/**
+ * selectDevice for the commands: a backend that cannot start (webgpu without the package or a GPU adapter)
+ * prints its BackendUnavailableError, which names what to install, and sets exit code 2; returns null then.
+ */
+export async function selectCliDevice(device: DeviceName): Promise<Awaited<ReturnType<typeof selectDevice>> | null> {
+  try {
+    return await selectDevice(device);
+  } catch (e) {
+    if (!(e instanceof BackendUnavailableError)) throw e;
+    process.stderr.write(`exodus-snn: BackendUnavailableError: --device ${device}: ${e.message}; or train on the CPU with --device wasm\n`);
+    process.exitCode = 2;
+    return null;
+  }
+}
+
 function configFromFlags(f: TrainFlags): TrainConfig {
   if (f.model && f.config) throw new UsageError("give either --model <preset> or --config <model.json>, not both");
   const task = createTask(f.task, { encoding: f.encoding, T: f.steps, maxShift: f.shift, limitTrain: f.limitTrain, limitTest: f.limitTest });
@@ -99,7 +114,7 @@ function configFromFlags(f: TrainFlags): TrainConfig {
     task: f.task, encoding: f.encoding, T: task.T, maxShift: f.shift, modelName, model, gradient: f.gradient,
     epochs: f.epochs ?? DEFAULT_EPOCHS[f.task] ?? 10, batchSize: f.batchSize, lr: f.lr ?? DEFAULT_LR[f.task] ?? 2e-3, seed: f.seed,
     optimizer: f.optimizer, weightDecay: f.weightDecay, clipNorm: f.clip ?? null, schedule: f.schedule,
-    device: f.device === "ref" ? "ref" : "wasm", limitTrain: f.limitTrain, limitTest: f.limitTest,
+    device: f.device === "auto" ? "wasm" : f.device, limitTrain: f.limitTrain, limitTest: f.limitTest,
   };
 }
 
@@ -118,7 +133,8 @@ async function trainAction(f: TrainFlags): Promise<void> {
       throw new UsageError(`${runDir} already holds a run; pass --resume to continue it or choose another --out`);
     }
   }
-  const device = await selectDevice(f.resume ? cfg.device : f.device);
+  const device = await selectCliDevice(f.resume ? cfg.device : f.device);
+  if (!device) return;
   cfg.device = device;
   const task = taskFor(cfg);
   const model = modelFor(cfg);
@@ -156,11 +172,11 @@ async function trainAction(f: TrainFlags): Promise<void> {
   process.stderr.write(`exodus-snn train: ${task.description}; model ${cfg.modelName}; ${cfg.gradient} gradients; ${device} backend; run dir ${runDir}\n`);
   if (bar && startEpoch < cfg.epochs) bar.start((cfg.epochs - startEpoch) * stepsPerEpoch, 0, barPayload(startEpoch));
   try {
-    trainer.fit();
+    await trainer.fit();
   } finally {
     bar?.stop();
   }
-  const result = finishRun(trainer, runDir, cfg, start);
+  const result = await finishRun(trainer, runDir, cfg, start);
   process.stdout.write(`report: ${result.report}\n`);
   process.stdout.write(JSON.stringify(result) + "\n");
 }
@@ -187,7 +203,7 @@ export function register(program: Command): void {
     .option("--weight-decay <x>", "weight decay (adamw default 0.01)", nonNegFloatArg)
     .option("--clip <norm>", "clip gradients to this global L2 norm", posFloatArg)
     .addOption(new Option("--schedule <kind>", "learning-rate schedule").choices(["cosine", "constant"]).default("cosine"))
-    .addOption(new Option("--device <name>", "compute backend (auto: wasm if built, else ref)").choices(["auto", "wasm", "ref"]).default("auto"))
+    .addOption(new Option("--device <name>", "compute backend (auto: wasm if built, else ref; webgpu: GPU through Dawn, see docs/webgpu.md)").choices(["auto", "wasm", "ref", "webgpu"]).default("auto"))
     .option("--resume", "continue the run in --out from its last checkpoint")
     .option("--limit-train <n>", "use only the first n training samples", intArg(1))
     .option("--limit-test <n>", "use only the first n test samples", intArg(1))
