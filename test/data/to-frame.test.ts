@@ -6,21 +6,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { makeEvents } from "../../src/data/events.js";
-import { toFrame, type ToFrameOptions } from "../../src/data/transforms/to-frame.js";
+import { toFrame, type ToFrameOptions, type ToFrameMode } from "../../src/data/transforms/to-frame.js";
 import { ConfigError } from "../../src/errors.js";
 
 const T = [0, 100, 150, 299, 300, 450];
 const ev = makeEvents([0, 1, 2, 0, 1, 2], [0, 1, 0, 1, 0, 1], T, [0, 1, 0, 1, 0, 1]);
 const sensorSize = [3, 2, 2] as const;
 
-function perFrame(o: Omit<ToFrameOptions, "sensorSize">): number[] {
+function perFrame(o: ToFrameMode): number[] {
   const fr = toFrame(ev, { sensorSize, ...o } as ToFrameOptions);
   const per = fr.shape.slice(1).reduce((a, b) => a * b, 1);
   assert.deepEqual(fr.shape.slice(1), [2, 2, 3]);
   return Array.from({ length: fr.shape[0]! }, (_, i) => fr.data.subarray(i * per, (i + 1) * per).reduce((a, b) => a + b, 0));
 }
 
-const GOLDEN: Array<[string, Omit<ToFrameOptions, "sensorSize">, number[]]> = [
+const GOLDEN: Array<[string, ToFrameMode, number[]]> = [
   ["time_window=100", { timeWindow: 100 }, [1, 2, 1, 1]],
   ["time_window=100 incl", { timeWindow: 100, includeIncomplete: true }, [1, 2, 1, 1, 1]],
   ["time_window=200 overlap=100", { timeWindow: 200, overlap: 100 }, [3, 3, 2]],

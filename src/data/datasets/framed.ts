@@ -6,10 +6,10 @@
 import { FrameCache } from "../cache.js";
 import type { Events } from "../events.js";
 import type { Sample, SampleSource } from "../loader.js";
-import { toFrame, type Frames, type ToFrameOptions } from "../transforms/to-frame.js";
+import { toFrame, type Frames, type ToFrameMode, type ToFrameOptions } from "../transforms/to-frame.js";
 import type { EventDataset } from "./types.js";
 
-export type FrameMode = Omit<ToFrameOptions, "sensorSize"> & { sensorSize?: ToFrameOptions["sensorSize"] };
+export type FrameMode = ToFrameMode & { sensorSize?: ToFrameOptions["sensorSize"] };
 
 export interface FramedOptions {
   transform?: (ev: Events, index: number) => Events;

@@ -18,6 +18,9 @@ export type ToFrameOptions = {
   | { nEventBins: number; overlap?: number }
 );
 
+/** ToFrameOptions without the sensor size (Omit distributed over the four modes, so each keeps its keys). */
+export type ToFrameMode = ToFrameOptions extends infer O ? (O extends unknown ? Omit<O, "sensorSize"> : never) : never;
+
 export interface Frames {
   data: Int16Array;
   /** [T, P, H, W] or [T, P, W] (audio); empty input gives tonic's [n, P, W, H]. */
