@@ -1,8 +1,10 @@
 // Neuron scans for the wasm backend: LIF forward (spec §1.1), EXODUS / SLAYER backward (spec §3.2, §3.3)
 // with the α-gradient, and the leaky integrator (spec §1.2) forward/backward. Called from backend.ts.
-// Layout [T, N] time-major: SIMD lanes run across 4 neighbouring neurons, the time loop is inside. Tails
-// (N % 4) reuse the vector code on a splatted lane 0, so every lane does the same IEEE ops as the ref scan.
-// The forward scans never fuse multiply-add: f32 results must equal ref/lif.ts bit for bit.
+// Layout [T, N] time-major. P == 1 or P % 4 == 0 (the common case): row-streaming, time outer (two rows per
+// pass), chunks of W neurons inner, SIMD lanes across 4 neighbouring neurons; the hot loops are specialised
+// with compile-time flags (type parameters) so they carry no branches. Other P: per-neuron-group scans with
+// the time loop inside; tails (N % 4) reuse the vector code on a splatted lane 0. The forward scans never
+// fuse multiply-add (f32 results equal ref/lif.ts bit for bit); the backward may (relaxed build).
 import { fma, param4, surrK1, surrK2, surrogate4 } from "./simd";
 
 // @ts-ignore: decorator
