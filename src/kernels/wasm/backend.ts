@@ -136,6 +136,9 @@ export function loadWasmModule(prefer: WasmVariant | "auto" = "auto"): { module:
 interface Block { ptr: number; bytes: number; buf: Buf; view: Float32Array | null }
 
 const ALIGN = 64;
+const COLOR_MIN_BYTES = 1 << 20;
+const COLOR_STEP = 4160;
+const COLORS = 16;
 const PAGE = 65536;
 let nextId = 1;
 
@@ -159,6 +162,7 @@ export class WasmBackend implements Backend {
   private readonly live = new Map<number, Block>();
   private readonly scratchBlocks = new Map<string, { ptr: number; bytes: number }>();
   private bytesInUse = 0;
+  private color = 0;
   /** Override of SPARSE_DENSITY_MAX (both shapes) for this instance: tests force either path, benches sweep it. */
   sparseDensityMax: number | undefined = undefined;
   readonly kernels: Partial<Kernels>;
@@ -184,6 +188,10 @@ export class WasmBackend implements Backend {
     const cls = sizeClass(bytes);
     const list = this.freeLists.get(cls);
     if (list && list.length > 0) return list.pop()!;
+    // Cache colouring: large blocks of one size class would otherwise sit exactly a power of two apart,
+    // so the streams of a scan (v, gS, dx) collide in the same cache sets and DRAM banks. A rotating
+    // offset of k·4160 B (65 lines) between new large blocks measured +25 % on the EXODUS backward.
+    if (cls >= COLOR_MIN_BYTES) this.top += (this.color++ % COLORS) * COLOR_STEP;
     const ptr = this.top;
     this.top += cls;
     const need = this.top - this.mem.buffer.byteLength;
