@@ -38,7 +38,11 @@ export interface UnaryAttrs { op: UnaryOp; n: number; p?: number }
 
 export type BinaryOp = "add" | "sub" | "mul" | "div" | "max" | "min" | "gt" | "ge" | "eq" | "pow";
 
-/** Numpy broadcasting: shapes are right-aligned; a dimension of 1 (or a missing one) repeats. */
+/**
+ * Numpy broadcasting: shapes are right-aligned; a dimension of 1 (or a missing one) repeats. yShape is the
+ * output shape: both inputs broadcast to it, and it may be larger than broadcast(aShape, bShape) (that is
+ * how a tensor is expanded in one pass: a = g, b = a scalar 0).
+ */
 export interface BinaryAttrs { op: BinaryOp; aShape: number[]; bShape: number[]; yShape: number[] }
 
 /** y[i] = value for i in [0, n). */

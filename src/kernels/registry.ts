@@ -36,6 +36,7 @@ export async function getBackendAsync(name: BackendName): Promise<Backend> {
   if (have) return have;
   // The GPU backend is loaded on demand so Node without a GPU never loads Dawn.
   if (name === "webgpu" && !factories.has("webgpu")) await import("./webgpu/backend.js");
+  if (name === "wasm" && !factories.has("wasm")) await import("./wasm/backend.js");
   const f = factories.get(name);
   if (!f) {
     throw new BackendUnavailableError(

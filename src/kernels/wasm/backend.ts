@@ -14,6 +14,7 @@ import type {
 } from "../contract.js";
 import { refArrayKernels } from "../ref/index.js";
 import { registerBackend } from "../registry.js";
+import { binaryFn } from "../ref/elementwise.js";
 
 // tsconfig's lib (ES2022, no DOM) has no WebAssembly types: declare the little we use, locally.
 interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
@@ -335,6 +336,12 @@ export class WasmBackend implements Backend {
       },
 
       binary: (io, at) => {
+        if (io.a.length === 1 && io.b.length === 1 && io.y.length > 1) {
+          // both scalars, larger output: an expand (autograd's reduction backward) is a fill
+          const n = at.yShape.reduce((p, d) => p * d, 1);
+          this.view(io.y).fill(binaryFn(at.op)(this.view(io.a)[0]!, this.view(io.b)[0]!), 0, n);
+          return;
+        }
         const layout = binaryLayout(io.a.length, io.b.length, at.aShape, at.bShape, at.yShape);
         if (!layout) return fb.binary(io, at);
         ex.binary(this.p(io.a), this.p(io.b), this.p(io.y), layout.n, BINARY_OPS[at.op], layout.code, layout.L, layout.lb);

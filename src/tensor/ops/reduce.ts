@@ -44,16 +44,14 @@ function reduceRaw(x: Tensor, axes: number[], op: RedOp, keepdims: boolean): Ten
   return cur;
 }
 
-/** Broadcast g (shape of y) back over the reduced axes to x's shape. */
+/** Broadcast g (shape of y) back over the reduced axes to x's shape, in one pass (g + 0 → x's shape). */
 function expandBack(g: Tensor, xShape: readonly number[], axes: number[]): Tensor {
   const kept = xShape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const gk = g.shareAs(kept);
-  const zeros = emptyLike(g, xShape);
-  kernel(g.backend, "fill", { y: zeros.buf }, { n: zeros.size, value: 0 });
+  const zero = emptyLike(g, [1]);
+  kernel(g.backend, "fill", { y: zero.buf }, { n: 1, value: 0 });
   const y = emptyLike(g, xShape);
-  kernel(g.backend, "binary", { a: zeros.buf, b: gk.buf, y: y.buf }, { op: "add", aShape: [...xShape], bShape: kept, yShape: [...xShape] });
-  zeros.dispose();
-  gk.dispose();
+  kernel(g.backend, "binary", { a: g.buf, b: zero.buf, y: y.buf }, { op: "add", aShape: kept, bShape: [1], yShape: [...xShape] });
+  zero.dispose();
   return y;
 }
 
