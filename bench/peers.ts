@@ -91,7 +91,9 @@ function ours(c: Case, x: Float32Array): { ms: number; peakMB: number } {
 function torchSide(c: Case, file: string): { ms: number; peak_rss_mb: number } | { error: string } {
   const r = spawnSync(PY, [join(here, "torch_loop.py"), JSON.stringify({ T, B, N: c.N, tau: 20, layers: c.layers, reps: REPS }), file, "2"], {
     encoding: "utf8",
-    env: { ...process.env, OMP_NUM_THREADS: "2" },
+    // glibc would otherwise mmap/munmap every >128 KiB tensor (page faults dominate PyTorch's step); give
+    // PyTorch the allocator behaviour a tuned install has.
+    env: { ...process.env, OMP_NUM_THREADS: "2", MALLOC_MMAP_THRESHOLD_: "4294967296", MALLOC_TRIM_THRESHOLD_: "4294967296" },
   });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || "failed").split("\n").filter(Boolean).slice(-1)[0] ?? "failed" };
   return JSON.parse(r.stdout.trim().split("\n").pop()!);

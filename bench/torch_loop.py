@@ -35,8 +35,10 @@ class Spike(torch.autograd.Function):
 def lif(inp):
     v = torch.zeros(inp.shape[1], inp.shape[2])
     out = []
-    for t in range(inp.shape[0]):
-        v = alpha * v + inp[t]
+    # unbind (one autograd node) rather than inp[t]: T select nodes would each back-propagate a full
+    # [T, B, N] zero tensor, an O(T²) trap that would make PyTorch look slower than it is.
+    for x_t in inp.unbind(0):
+        v = alpha * v + x_t
         s = Spike.apply(v)
         v = v - s * theta  # reset through the graph (BPTT reference semantics)
         out.append(s)
