@@ -134,3 +134,15 @@ test("grad lifScan without spikes (leak, clip-free path; dα through vpost)", ()
     { data: randArray(rng, N, 0.5, 0.95), shape: [N] },
   ], { label: "lifScan smooth" });
 });
+
+for (const [tA, tB] of [[false, true], [true, true], [false, false]]) {
+  test(`grad matmul with the spike-sparse hint transA=${tA} transB=${tB}`, () => {
+    const [m, k, n] = [6, 5, 4];
+    const ww = w(m * n);
+    const spikes = Array.from({ length: m * k }, () => (rng.random() < 0.3 ? 1 : 0));
+    checkGrad(([a, b]) => dot(O.matmul(a!, b!, { transA: tA, transB: tB, aSparse: true }), ww), [
+      { data: spikes, shape: tA ? [k, m] : [m, k] },
+      { data: randArray(rng, k * n), shape: tB ? [n, k] : [k, n] },
+    ], { label: "matmul aSparse" });
+  });
+}

@@ -46,7 +46,18 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   record("matmul", [a, b], [c], ([g]) => {
     // C = op(A)·op(B):  dA = g·op(B)ᵀ (transposed back if transA), dB = op(A)ᵀ·g (transposed back if transB)
     const da = !a.requiresGrad ? null : tA ? gemmRaw(b, g!, tB, true) : gemmRaw(g!, b, false, !tB);
-    const db = !b.requiresGrad ? null : tB ? gemmRaw(g!, a, true, tA, false) : gemmRaw(a, g!, !tA, false, opts.aSparse);
+    let db: Tensor | null = null;
+    if (b.requiresGrad) {
+      if (!tB) db = gemmRaw(a, g!, !tA, false, opts.aSparse);
+      else if (opts.aSparse) {
+        // dB = gᵀ·op(A) has the spikes as its second operand; compute (op(A)ᵀ·g)ᵀ instead so the
+        // spike-sparse kernel (sparse first operand) applies, then transpose the small weight-shaped result.
+        const dbT = gemmRaw(a, g!, !tA, false, true);
+        db = empty([dbT.shape[1]!, dbT.shape[0]!], a.dtype, a.backend);
+        kernel(a.backend, "permute", { x: dbT.buf, y: db.buf }, { shape: [...dbT.shape], perm: [1, 0] });
+        dbT.dispose();
+      } else db = gemmRaw(g!, a, true, tA, false);
+    }
     return [da, db];
   });
   return c;
