@@ -5,6 +5,7 @@
  */
 import { FormatError } from "../../errors.js";
 import { sliceEvents, type Events } from "../events.js";
+import { searchLeft } from "../transforms/to-frame.js";
 
 export const GESTURE_CLASSES = [
   "hand_clapping", "right_hand_wave", "left_hand_wave", "right_arm_clockwise", "right_arm_counter_clockwise",
@@ -63,22 +64,12 @@ export function formatTrials(names: readonly string[]): string {
   return names.map((n) => n + "\r\n").join("");
 }
 
-function lowerBound(t: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = t.length;
-  while (lo < hi) {
-    const m = (lo + hi) >>> 1;
-    if (t[m]! < v) lo = m + 1;
-    else hi = m;
-  }
-  return lo;
-}
 
 /** Cut a time-sorted recording into labelled samples (copies, times shifted to start at 0). */
 export function cutSegments(ev: Events, segs: readonly GestureSegment[]): { events: Events; label: number }[] {
   return segs.map((s) => {
-    const a = lowerBound(ev.t, s.startUs);
-    const b = lowerBound(ev.t, s.endUs);
+    const a = searchLeft(ev.t, s.startUs);
+    const b = searchLeft(ev.t, s.endUs);
     const v = sliceEvents(ev, a, b);
     const t = new Float64Array(v.t.length);
     for (let i = 0; i < t.length; i++) t[i] = v.t[i]! - s.startUs;

@@ -28,7 +28,7 @@ export interface Frames {
 }
 
 /** First index with t[i] >= v (numpy searchsorted 'left'). */
-function searchLeft(t: Float64Array, v: number): number {
+export function searchLeft(t: Float64Array, v: number): number {
   let lo = 0;
   let hi = t.length;
   while (lo < hi) {
