@@ -131,3 +131,19 @@ test("malformed HDF5 content raises FormatError naming the path", async () => {
     done();
   }
 });
+
+test("ragged float64 fixture (h5py) reads as float64 and equals the float32 fixture up to float32 rounding", async () => {
+  // test/fixtures/shd_fixture_f64.h5: ../shared/tools/mk_shd_fixture.py's make() with "float64" (h5py 3.7,
+  // Debian python3-h5py); same RNG stream as the f32/f16 fixtures, so the same spikes.
+  const F64 = new URL("../fixtures/shd_fixture_f64.h5", import.meta.url).pathname;
+  const a = await readShd(F32, { numClasses: 20 });
+  const c = await readShd(F64, { numClasses: 20 });
+  assert.equal(c.timeBytes, 8);
+  assert.equal(c.layout, "ragged");
+  assert.deepEqual(Array.from(c.labels), [0, 13, 7, 19]);
+  for (let i = 0; i < 4; i++) {
+    assert.deepEqual(Array.from(c.units[i]!), Array.from(a.units[i]!));
+    assert.equal(c.times[i]!.length, a.times[i]!.length);
+    for (let k = 0; k < c.times[i]!.length; k++) assert.equal(Math.fround(c.times[i]![k]!), a.times[i]![k]!, `row ${i} spike ${k}`);
+  }
+});
