@@ -4,7 +4,7 @@
  * with recording off (no higher-order gradients).
  */
 import { keep } from "./memory.js";
-import type { Tensor } from "./tensor.js";
+import { peekNextTensorId, type Tensor } from "./tensor.js";
 
 export type Vjp = (gradOutputs: readonly (Tensor | null)[]) => readonly (Tensor | null)[];
 
@@ -82,8 +82,19 @@ export function backward(root: Tensor, grad: Tensor | null, ops: GradOps): void 
     }
   }
 
+  const firstId = peekNextTensorId();
   noGrad(() => {
+    const seed = grad ?? ops.onesLike(root);
     const grads = new Map<number, Tensor>();
+    let pending: readonly (Tensor | null)[] = [];
+    // Safe to adopt as a leaf's .grad: created during this pass (not a forward or user tensor), its
+    // memory not shared with a view, not the seed, not waiting in `grads`, not handed to another input.
+    const owned = (g: Tensor): boolean =>
+      g.id >= firstId &&
+      g !== seed &&
+      g.storage.refs === 1 &&
+      ![...grads.values()].includes(g) &&
+      pending.filter((x) => x === g).length === 1;
     const accumulate = (t: Tensor, g: Tensor) => {
       if (!t.requiresGrad) return;
       if (!t.node) {
@@ -92,6 +103,9 @@ export function backward(root: Tensor, grad: Tensor | null, ops: GradOps): void 
           const s = keep(ops.add(t.grad, g));
           t.grad.dispose();
           t.grad = s;
+        } else if (owned(g)) {
+          // g was made by this backward pass and nothing else refers to it: adopt it (saves a full copy)
+          t.grad = keep(g);
         } else {
           // a fresh copy, so the kept .grad never aliases a tensor owned by a scope or by the graph
           t.grad = keep(ops.clone(g));
@@ -101,7 +115,6 @@ export function backward(root: Tensor, grad: Tensor | null, ops: GradOps): void 
       const prev = grads.get(t.id);
       grads.set(t.id, prev ? ops.add(prev, g) : g);
     };
-    const seed = grad ?? ops.onesLike(root);
     if (!root.node) {
       accumulate(root, seed);
       return;
@@ -112,6 +125,7 @@ export function backward(root: Tensor, grad: Tensor | null, ops: GradOps): void 
       const gOut = node.outputIds.map((id) => grads.get(id) ?? null);
       if (gOut.every((g) => g === null)) continue;
       const gIn = node.vjp(gOut);
+      pending = gIn;
       node.inputs.forEach((inp, i) => {
         const g = gIn[i];
         if (g) accumulate(inp, g);

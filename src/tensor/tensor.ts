@@ -23,6 +23,11 @@ export class Storage {
 
 let nextTensorId = 1;
 
+/** The id the next tensor will get (autograd uses it to tell tensors made during a backward pass). */
+export function peekNextTensorId(): number {
+  return nextTensorId;
+}
+
 export class Tensor {
   readonly id = nextTensorId++;
   readonly size: number;

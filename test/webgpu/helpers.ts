@@ -57,14 +57,20 @@ export function uniform(r: Rng, n: number, lo: number, hi: number): Float32Array
   return a;
 }
 
-export interface Tol { rtol: number; /** absolute tolerance as a fraction of max |want| */ atolRel: number }
+export interface Tol {
+  rtol: number;
+  /** absolute tolerance as a fraction of max |want| */
+  atolRel: number;
+  /** absolute floor (for results near 0 whose error scales with the input, e.g. log near 1) */
+  atol?: number;
+}
 export const EXACT: Tol = { rtol: 0, atolRel: 0 };
 
 /** Largest violations of |got − want| ≤ atol + rtol·|want|; "" when all pass. NaN matches NaN. */
 export function compare(got: FArray, want: FArray, tol: Tol, label: string): string {
   let maxAbs = 0;
   for (let i = 0; i < want.length; i++) if (Number.isFinite(want[i]!)) maxAbs = Math.max(maxAbs, Math.abs(want[i]!));
-  const atol = tol.atolRel * maxAbs;
+  const atol = Math.max(tol.atolRel * maxAbs, tol.atol ?? 0);
   let bad = 0;
   let first = -1;
   let worst = 0;

@@ -11,6 +11,10 @@ import { backend, both, EXACT, need, randn, rng, type Tol, uniform } from "./hel
 const SIZES = [1, 3, 17, 1023];
 const ULP: Tol = { rtol: 1e-5, atolRel: 1e-6 };
 const SUM: Tol = { rtol: 1e-5, atolRel: 2e-6 };
+// log(x) near x = 1 is near 0 with an absolute error of about ulp(x): WGSL's log is accurate to absolute 2^-21
+const LOG: Tol = { rtol: 1e-5, atolRel: 1e-6, atol: 5e-7 };
+// CE loss = log Σ e^(l−max) + max − l_label cancels: its absolute error is a few ulp of the logits (|l| ≲ 10)
+const CE: Tol = { rtol: 1e-5, atolRel: 1e-6, atol: 4e-6 };
 
 after(async () => (await backend())?.dispose());
 
@@ -18,7 +22,7 @@ test("unary: every op", async (t) => {
   const b = await need(t);
   if (!b) return;
   const ops: [UnaryOp, number, Tol, (x: number) => number][] = [
-    ["neg", 0, EXACT, (x) => x], ["exp", 0, ULP, (x) => x], ["log", 0, ULP, (x) => Math.abs(x) + 0.1],
+    ["neg", 0, EXACT, (x) => x], ["exp", 0, ULP, (x) => x], ["log", 0, LOG, (x) => Math.abs(x) + 0.1],
     ["abs", 0, EXACT, (x) => x], ["sqrt", 0, ULP, (x) => Math.abs(x)], ["relu", 0, EXACT, (x) => x],
     ["sigmoid", 0, ULP, (x) => 4 * x], ["tanh", 0, ULP, (x) => 4 * x], ["square", 0, EXACT, (x) => x],
     ["sign", 0, EXACT, (x) => (Math.abs(x) < 0.3 ? 0 : x)], ["reciprocal", 0, ULP, (x) => x],
@@ -193,9 +197,9 @@ test("softmaxCrossEntropy with and without dlogits", async (t) => {
       const logits = randn(r, rows * classes, 3);
       const labels = new Float32Array(rows).map(() => r.int(0, classes));
       const io = { logits, labels, loss: new Float32Array(rows), dlogits: new Float32Array(rows * classes) };
-      errors.push(...(await both(b, "softmaxCrossEntropy", io, { rows, classes }, { loss: ULP, dlogits: ULP })).errors);
+      errors.push(...(await both(b, "softmaxCrossEntropy", io, { rows, classes }, { loss: CE, dlogits: ULP })).errors);
       const { dlogits: _, ...noGrad } = io;
-      errors.push(...(await both(b, "softmaxCrossEntropy", noGrad, { rows, classes }, { loss: ULP })).errors);
+      errors.push(...(await both(b, "softmaxCrossEntropy", noGrad, { rows, classes }, { loss: CE })).errors);
     }
   }
   assert.deepEqual(errors, []);
@@ -205,7 +209,8 @@ test("adamUpdate (Adam, AdamW) and sgdUpdate (plain, momentum, nesterov, first s
   const b = await need(t);
   if (!b) return;
   const errors: string[] = [];
-  const OPT: Tol = { rtol: 2e-6, atolRel: 1e-6 };
+  // sqrt + division in float32 on a GPU: a few ulp, more where the update nearly cancels the weight
+  const OPT: Tol = { rtol: 1e-5, atolRel: 2e-6 };
   for (const n of SIZES) {
     const r = rng(n);
     for (const decoupled of [false, true]) {
