@@ -23,6 +23,17 @@ import { fma, param4, surrK1, surrK2, surrogate4 } from "./simd";
 
 /** §1.1 u_t = α(v_{t−1} − m·s_{t−1}) + x_t, v_t = max(u_t, θlow): rounded op by op, no FMA. */
 // @ts-ignore: decorator
+/** dAlpha[(n + l) % P] += acc[l] for the 4 lanes (1 in the scalar tail): per-row α-gradients summed per parameter. */
+@inline function addLanesToParams(dAlpha: usize, acc: v128, n: i32, P: i32, scalar: bool): void {
+  const lanes = scalar ? 1 : 4;
+  for (let l = 0; l < lanes; l++) {
+    const pa = dAlpha + (<usize>((n + l) % P) << 2);
+    const val = l == 0 ? f32x4.extract_lane(acc, 0) : l == 1 ? f32x4.extract_lane(acc, 1)
+      : l == 2 ? f32x4.extract_lane(acc, 2) : f32x4.extract_lane(acc, 3);
+    store<f32>(pa, load<f32>(pa) + val);
+  }
+}
+
 @inline function lifStep(cur: v128, act: v128, a: v128, m: v128, lo: v128, x: v128): v128 {
   // pmax(u, lo) = u < lo ? lo : u, exactly the ref's `if (cur < lo) cur = lo` (NaN and −0 included).
   return f32x4.pmax(f32x4.add(f32x4.mul(a, f32x4.sub(cur, f32x4.mul(act, m))), x), lo);
@@ -424,13 +435,7 @@ function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub
   st(dv0 + (<usize>n << 2), f32x4.mul(a, dx0), scalar);
   if (withAlpha) {
     acc = f32x4.add(acc, f32x4.mul(dx0, ld(v0 + (<usize>n << 2), scalar)));
-    const lanes = scalar ? 1 : 4;
-    for (let l = 0; l < lanes; l++) {
-      const pa = dAlpha + (<usize>((n + l) % P) << 2);
-      const val = l == 0 ? f32x4.extract_lane(acc, 0) : l == 1 ? f32x4.extract_lane(acc, 1)
-        : l == 2 ? f32x4.extract_lane(acc, 2) : f32x4.extract_lane(acc, 3);
-      store<f32>(pa, load<f32>(pa) + val);
-    }
+    addLanesToParams(dAlpha, acc, n, P, scalar);
   }
 }
 
@@ -608,13 +613,7 @@ function leakyBwd4(gY: usize, alpha: usize, dx: usize, dv0: usize, y: usize, v0:
   }
   st(dv0 + (<usize>n << 2), f32x4.mul(a, g), scalar);
   if (withAlpha) {
-    const lanes = scalar ? 1 : 4;
-    for (let l = 0; l < lanes; l++) {
-      const pa = dAlpha + (<usize>((n + l) % P) << 2);
-      const val = l == 0 ? f32x4.extract_lane(acc, 0) : l == 1 ? f32x4.extract_lane(acc, 1)
-        : l == 2 ? f32x4.extract_lane(acc, 2) : f32x4.extract_lane(acc, 3);
-      store<f32>(pa, load<f32>(pa) + val);
-    }
+    addLanesToParams(dAlpha, acc, n, P, scalar);
   }
 }
 
