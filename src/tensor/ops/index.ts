@@ -5,4 +5,3 @@ export * from "./reduce.js";
 export * from "./shape-ops.js";
 export * from "./nn.js";
 export * from "./neuron.js";
-export { broadcastShapes as broadcastShapesForTest } from "../shape.js";

@@ -8,7 +8,7 @@ import { ShapeError } from "../../errors.js";
 import { record } from "../autograd.js";
 import { fmt } from "../shape.js";
 import type { Tensor } from "../tensor.js";
-import { empty, emptyLike, kernel, sameDevice } from "./core.js";
+import { emptyLike, kernel, sameDevice } from "./core.js";
 
 export interface LifScanOptions {
   maxSpikes: number;
@@ -116,4 +116,3 @@ export function spikeFn(v: Tensor, theta: Tensor, maxSpikes: number, surrogate: 
   return s;
 }
 
-export { empty };

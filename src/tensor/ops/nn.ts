@@ -4,12 +4,11 @@
  */
 import type { Conv2dAttrs, Pool2dAttrs } from "../../kernels/contract.js";
 import { ShapeError } from "../../errors.js";
-import { record } from "../autograd.js";
+import { isGradEnabled, record } from "../autograd.js";
 import { fmt } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { empty, emptyLike, kernel, sameDevice } from "./core.js";
 import { add } from "./elementwise.js";
-import { sumTo } from "./reduce.js";
 import { reshape } from "./shape-ops.js";
 
 export interface MatmulOptions {
@@ -150,7 +149,8 @@ export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): 
   const lab = empty([rows], logits.dtype, logits.backend);
   logits.backend.upload(lab.buf, labels);
   const lossRows = empty([rows], logits.dtype, logits.backend);
-  const dl = logits.requiresGrad ? emptyLike(logits) : null;
+  // the softmax − onehot gradient comes out of the same kernel pass; only ask for it when it will be recorded
+  const dl = logits.requiresGrad && isGradEnabled() ? emptyLike(logits) : null;
   kernel(logits.backend, "softmaxCrossEntropy", { logits: logits.buf, labels: lab.buf, loss: lossRows.buf, ...(dl ? { dlogits: dl.buf } : {}) }, { rows, classes });
   const y = empty([], logits.dtype, logits.backend);
   kernel(logits.backend, "reduce", { x: lossRows.buf, y: y.buf }, { op: "mean", outer: 1, mid: rows, inner: 1 });
@@ -170,4 +170,3 @@ export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): 
   return y;
 }
 
-export { sumTo };

@@ -134,4 +134,3 @@ export function stack0(xs: readonly Tensor[]): Tensor {
   return concat0(xs.map((x) => reshape(x, [1, ...x.shape])));
 }
 
-export { normAxis };
