@@ -42,13 +42,19 @@ function registerFinalizer(t: Tensor): void {
   finalizer.register(t, token, t);
 }
 
-/** Called by Tensor.dispose(): forget the tensor so neither a scope nor the finalizer releases it again. */
-export function onDispose(t: Tensor): void {
+/** The finalizer no longer releases t (it was released, or a scope owns it again). */
+function unregisterFinalizer(t: Tensor): void {
   const tok = tokens.get(t);
   if (tok) {
     tok.freed = true;
     finalizer.unregister(t);
+    tokens.delete(t);
   }
+}
+
+/** Called by Tensor.dispose(): forget the tensor so neither a scope nor the finalizer releases it again. */
+export function onDispose(t: Tensor): void {
+  unregisterFinalizer(t);
   for (const s of scopes) s.delete(t);
 }
 
@@ -161,11 +167,6 @@ export function release(t: Tensor): void {
     t.dispose();
     return;
   }
-  const tok = tokens.get(t);
-  if (tok) {
-    tok.freed = true;
-    finalizer.unregister(t);
-    tokens.delete(t);
-  }
+  unregisterFinalizer(t);
   top.add(t);
 }
