@@ -9,14 +9,13 @@
 import { ConfigError, ShapeError } from "../errors.js";
 import type { BackendName, Backend, DType } from "../kernels/contract.js";
 import { Module } from "../layers/module.js";
-import { noGrad } from "../tensor/autograd.js";
-import { currentScopeToken, isScopeOpen, keep, release } from "../tensor/memory.js";
-import { detach, reshape, select0, tensor, zeros } from "../tensor/ops/index.js";
+import { reshape, select0, tensor, zeros } from "../tensor/ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkGradient, checkTau, toArray, type GradientEngine, type PerNeuron } from "./dynamics.js";
 import { leakyBptt } from "./engines/bptt.js";
 import { leakyFused } from "./engines/fused.js";
 import { alphaFromTau } from "./spiking-layer.js";
+import { StateSlot } from "./state.js";
 
 export interface ExpLeakOptions {
   tauMem: PerNeuron;
@@ -37,8 +36,7 @@ export class ExpLeak extends Module {
   readonly trainAlphas: boolean;
   readonly P: number;
   readonly layerName: string;
-  private v_: Tensor | null = null;
-  private scope: object | null = null;
+  private readonly v_ = new StateSlot();
 
   constructor(opts: ExpLeakOptions) {
     super();
@@ -60,22 +58,19 @@ export class ExpLeak extends Module {
   }
 
   get vMem(): Tensor | null {
-    return this.v_;
+    return this.v_.value;
   }
 
   setState(s: { vMem: Tensor | null }): void {
-    if (s.vMem) keep(s.vMem);
-    if (this.v_ && this.v_ !== s.vMem) release(this.v_);
-    this.v_ = s.vMem;
-    this.scope = currentScopeToken();
+    this.v_.set(s.vMem);
   }
 
   protected override resetOwnState(): void {
-    this.setState({ vMem: null });
+    this.v_.set(null);
   }
 
   protected override detachOwnState(): void {
-    if (this.v_) this.setState({ vMem: noGrad(() => detach(this.v_!)) });
+    this.v_.detach();
   }
 
   forward(x: Tensor): Tensor {
@@ -84,9 +79,8 @@ export class ExpLeak extends Module {
     const N = x.size / T;
     const F = x.shape.slice(2).reduce((a, b) => a * b, 1);
     if (this.P > 1 && F !== this.P) throw new ShapeError(`${this.layerName}: ${F} input features do not match ${this.P} per-neuron parameters`);
-    if (!isScopeOpen(this.scope)) this.detachOwnState();
-    if (this.v_ && this.v_.size !== N) this.resetOwnState();
-    const v0 = this.v_ ?? zeros([N], { dtype: x.dtype, backend: x.backend });
+    this.v_.prepare(N);
+    const v0 = this.v_.value ?? zeros([N], { dtype: x.dtype, backend: x.backend });
     const alpha = this.trainAlphas ? this.parameter("alphaMem")! : alphaFromTau(this.parameter("tauMem")!);
     const x2 = reshape(x, [T, N]);
     const y = this.gradient === "bptt"

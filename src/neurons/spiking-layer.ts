@@ -7,14 +7,14 @@ import { ConfigError, NumericalError, ShapeError } from "../errors.js";
 import type { BackendName, DType, Backend } from "../kernels/contract.js";
 import { Module } from "../layers/module.js";
 import { noGrad } from "../tensor/autograd.js";
-import { currentScopeToken, isScopeOpen, keep, release } from "../tensor/memory.js";
-import { detach, exp, mulScalar, powScalar, reshape, sum, tensor, unaryRaw, zeros } from "../tensor/ops/index.js";
+import { exp, mulScalar, powScalar, reshape, sum, tensor, unaryRaw, zeros } from "../tensor/ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkAlphas, checkGradient, checkTau, toArray, validateSpiking, type GradientEngine, type PerNeuron, type SpikingDescription } from "./dynamics.js";
 import { bpttEngine } from "./engines/bptt.js";
 import { exodusEngine, slayerEngine } from "./engines/fused.js";
 import type { SpikingEngine, SpikingParams } from "./engines/types.js";
 import { MembraneSubtract, type ResetMechanism } from "./reset.js";
+import { StateSlot } from "./state.js";
 import { MultiSpike, type SpikeFunction } from "./spikes.js";
 import { SingleExponential, type Surrogate } from "./surrogates.js";
 
@@ -63,9 +63,8 @@ export abstract class SpikingLayer extends Module {
   readonly P: number;
   protected readonly desc: SpikingDescription;
   protected readonly checkInputs: boolean;
-  private vMem_: Tensor | null = null;
-  private iSyn_: Tensor | null = null;
-  private stateScope: object | null = null;
+  private readonly vMem_ = new StateSlot();
+  private readonly iSyn_ = new StateSlot();
   /** Pre-reset membrane potential [T, B, ...F] of the last forward (valid inside the caller's scope). */
   lastV: Tensor | null = null;
   /** Output spikes of the last forward (valid inside the caller's scope). */
@@ -138,35 +137,26 @@ export abstract class SpikingLayer extends Module {
   }
 
   get vMem(): Tensor | null {
-    return this.vMem_;
+    return this.vMem_.value;
   }
   get iSyn(): Tensor | null {
-    return this.iSyn_;
+    return this.iSyn_.value;
   }
 
   /** Sets the state (post-reset membrane potential, synaptic current), e.g. to continue a recording. */
   setState(s: { vMem?: Tensor | null; iSyn?: Tensor | null }): void {
-    if (s.vMem !== undefined) this.replaceState("v", s.vMem);
-    if (s.iSyn !== undefined) this.replaceState("i", s.iSyn);
-    this.stateScope = currentScopeToken();
-  }
-
-  private replaceState(which: "v" | "i", t: Tensor | null): void {
-    const old = which === "v" ? this.vMem_ : this.iSyn_;
-    if (t) keep(t);
-    if (old && old !== t) release(old);
-    if (which === "v") this.vMem_ = t;
-    else this.iSyn_ = t;
+    if (s.vMem !== undefined) this.vMem_.set(s.vMem);
+    if (s.iSyn !== undefined) this.iSyn_.set(s.iSyn);
   }
 
   protected override resetOwnState(): void {
-    this.replaceState("v", null);
-    this.replaceState("i", null);
+    this.vMem_.set(null);
+    this.iSyn_.set(null);
   }
 
   protected override detachOwnState(): void {
-    if (this.vMem_) this.replaceState("v", noGrad(() => detach(this.vMem_!)));
-    if (this.iSyn_) this.replaceState("i", noGrad(() => detach(this.iSyn_!)));
+    this.vMem_.detach();
+    this.iSyn_.detach();
   }
 
   forward(x: Tensor): Tensor {
@@ -179,12 +169,11 @@ export abstract class SpikingLayer extends Module {
       throw new ShapeError(`${L}: input features [${x.shape.slice(2).join(", ")}] (${F}) do not match the ${this.P} per-neuron parameters`);
     }
     if (this.checkInputs) assertFinite(x, `${L} input`);
-    // A state produced in a scope that has closed carries a dead graph: continue from its value only.
-    if (!isScopeOpen(this.stateScope)) this.detachOwnState();
-    if (this.vMem_ && this.vMem_.size !== N) this.resetOwnState();
-    const v0 = this.vMem_ ?? zeros([N], { dtype: x.dtype, backend: x.backend });
+    this.vMem_.prepare(N);
+    this.iSyn_.prepare(N);
+    const v0 = this.vMem_.value ?? zeros([N], { dtype: x.dtype, backend: x.backend });
     const needI = this.desc.hasSynapse;
-    const i0 = needI ? (this.iSyn_ ?? zeros([N], { dtype: x.dtype, backend: x.backend })) : null;
+    const i0 = needI ? (this.iSyn_.value ?? zeros([N], { dtype: x.dtype, backend: x.backend })) : null;
     const alphaMem = this.alphaMem();
     if (x.backend.downloadSync) noGrad(() => checkAlphas(L, alphaMem.dataSync()));
     const params: SpikingParams = {
