@@ -10,7 +10,7 @@ import { tidy } from "../tensor/memory.js";
 import { add, mul, sum, tensor, transpose } from "../tensor/ops/index.js";
 import { backward } from "../tensor/grad.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { checkAlphas, type GradientEngine, type SpikingDescription } from "./dynamics.js";
+import { checkAlphas, toArray, type GradientEngine, type SpikingDescription } from "./dynamics.js";
 import { bpttEngine } from "./engines/bptt.js";
 import { exodusEngine, slayerEngine } from "./engines/fused.js";
 import type { SpikingEngine } from "./engines/types.js";
@@ -114,18 +114,15 @@ export function runEngine(c: GradCase & { N: number; T: number }, engine: Gradie
   const { N, T } = c;
   const be = getBackend(backend);
   const opts = { dtype: c.dtype, backend: be };
-  const expandP = (v: number | number[] | undefined, def: number[]): number[] => {
-    const a = v === undefined ? def : typeof v === "number" ? [v] : v;
-    return a;
-  };
-  const alphaA = expandP(c.alpha, [1]);
-  const thetaA = expandP(c.threshold, [1]);
-  const subA = expandP(c.membraneSubtract, thetaA);
-  const minA = c.minVMem === undefined || c.minVMem === null ? null : expandP(c.minVMem, [0]);
+  const orDefault = (v: number | number[] | undefined, def: number[]): number[] => (v === undefined ? def : toArray(v));
+  const alphaA = orDefault(c.alpha, [1]);
+  const thetaA = orDefault(c.threshold, [1]);
+  const subA = orDefault(c.membraneSubtract, thetaA);
+  const minA = c.minVMem === undefined || c.minVMem === null ? null : orDefault(c.minVMem, [0]);
   // All per-neuron vectors share one length P (1 or N).
   const P = [alphaA, thetaA, subA, ...(minA ? [minA] : [])].some((a) => a.length === N) ? N : 1;
   const full = (a: number[]): number[] => (a.length === P ? a : new Array<number>(P).fill(a[0]!));
-  const v0A = expandP(c.vInit, [0]);
+  const v0A = orDefault(c.vInit, [0]);
   const v0Full = v0A.length === N ? v0A : new Array<number>(N).fill(v0A[0]!);
 
   return tidy(() => {
@@ -178,7 +175,7 @@ export function runCase(raw: unknown): Record<GradientEngine, GradResult> {
   return { exodus: runEngine(c, "exodus"), bptt: runEngine(c, "bptt"), slayer: runEngine(c, "slayer") };
 }
 
-/** Normwise relative difference max|a − b| / max(max|b|, 1e-30) over all gradient fields. */
+/** Normwise relative difference max|a − b| / max|b| per gradient field (absolute when b is all zero); the worst field. */
 export function maxRelDiff(a: GradResult, b: GradResult): number {
   let worst = 0;
   for (const k of ["dx", "dv0", "dalpha"] as const) {
