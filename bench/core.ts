@@ -5,8 +5,7 @@
  * repeats. The last stdout line is one JSON object with every number.
  */
 import "../src/kernels/wasm/backend.js";
-import { getBackend, setBackendSync } from "../src/kernels/registry.js";
-import { run } from "../src/kernels/registry.js";
+import { getBackend, run, setBackendSync } from "../src/kernels/registry.js";
 import { tidy } from "../src/tensor/memory.js";
 import { linear, randn, reshape, sum, tensor } from "../src/tensor/ops/index.js";
 import { backward } from "../src/tensor/grad.js";
