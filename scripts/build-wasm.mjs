@@ -2,7 +2,8 @@
 // Builds the wasm CPU kernels (src/kernels/wasm/assembly/*.ts, AssemblyScript) with the installed asc into
 // src/kernels/wasm/build/{simd,relaxed}.wasm, and copies them to dist/kernels/wasm/build/ so both tsx (src)
 // and the compiled package (dist) find them next to backend.js. Run by `npm run build:wasm` / `npm run build`.
-// Two variants: plain SIMD, and relaxed SIMD (FMA in gemm); the backend picks one at load by feature detection.
+// Variants: plain SIMD and relaxed SIMD (FMA in gemm), each single- and multi-threaded; the backend picks one
+// at load by feature detection.
 import asc from "assemblyscript/asc";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -17,9 +18,15 @@ mkdirSync(distDir, { recursive: true });
 
 // The JS side owns linear memory (allocator in backend.ts): stub runtime, no AS heap use in kernels.
 const common = ["--runtime", "stub", "-O3", "--noAssert", "--initialMemory", "1", "--enable", "simd"];
+// The "-mt" builds import one shared memory (4 GiB maximum) so worker threads can run the same kernels on
+// the same buffers (backend.ts threads option); the others own a private memory (no cross-origin isolation
+// needed in browsers).
+const mt = ["--enable", "threads", "--importMemory", "--sharedMemory", "--maximumMemory", "65536"];
 const variants = [
   { name: "simd", flags: [] },
   { name: "relaxed", flags: ["--enable", "relaxed-simd"] },
+  { name: "simd-mt", flags: mt },
+  { name: "relaxed-mt", flags: ["--enable", "relaxed-simd", ...mt] },
 ];
 
 for (const v of variants) {

@@ -126,6 +126,14 @@ export function backward(root: Tensor, grad: Tensor | null, ops: GradOps): void 
       if (gOut.every((g) => g === null)) continue;
       const gIn = node.vjp(gOut);
       pending = gIn;
+      // The output gradients are consumed: release the ones this pass made (unless a VJP passed one through
+      // or another output still waits on it). Keeps backward's peak memory near one layer's worth, and a
+      // view handed on (reshape's VJP) becomes the sole owner of its memory, so a leaf can adopt it below.
+      node.outputIds.forEach((id, i) => {
+        const g = gOut[i];
+        grads.delete(id);
+        if (g && g.id >= firstId && g !== seed && !gIn.includes(g) && ![...grads.values()].includes(g)) g.dispose();
+      });
       node.inputs.forEach((inp, i) => {
         const g = gIn[i];
         if (g) accumulate(inp, g);

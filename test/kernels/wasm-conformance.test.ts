@@ -359,10 +359,16 @@ const FAMILIES: [string, () => Case[]][] = [
 ];
 
 const ref = new RefBackend();
-const variants: [string, WasmBackend][] = [["auto", new WasmBackend()], ["simd", new WasmBackend({ variant: "simd" })]];
+// "threads": three threads (two workers on one shared memory), every call split however small, so each
+// kernel's block cutting (rows, neuron columns with P ∈ {1, N, divisor}, broadcast periods) meets the ref.
+const threaded = new WasmBackend({ threads: 3 });
+threaded.parallelMinWork = 0;
+const variants: [string, WasmBackend][] = [
+  ["auto", new WasmBackend({ threads: 1 })], ["simd", new WasmBackend({ variant: "simd", threads: 1 })], ["threads", threaded],
+];
 
 test(`wasm conformance vs ref (seed ${SEED}; rerun with EXODUS_SEED=${SEED})`, async (t) => {
-  t.diagnostic(`seed ${SEED}; auto variant = ${variants[0]![1].variant}`);
+  t.diagnostic(`seed ${SEED}; auto variant = ${variants[0]![1].variant}; threaded: ${threaded.threads} threads, ${threaded.variant}`);
   for (const [vname, wasm] of variants) {
     for (const [fam, make] of FAMILIES) {
       if (vname === "simd" && !fam.startsWith("gemm") && !fam.startsWith("conv")) continue; // only gemm differs

@@ -6,6 +6,7 @@
  * linear memory stops growing. Kernels it lacks run as ref code on views of the same memory (registry.ts).
  */
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import v8 from "node:v8";
 import { ConfigError } from "../../errors.js";
 import { kernelsOverViews } from "../array-backend.js";
@@ -15,6 +16,7 @@ import type {
 import { refArrayKernels } from "../ref/index.js";
 import { registerBackend } from "../registry.js";
 import { binaryFn } from "../ref/elementwise.js";
+import { KernelThreads } from "./threads.js";
 
 // tsconfig's lib (ES2022, no DOM) has no WebAssembly types: declare the little we use, locally.
 interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
@@ -22,6 +24,7 @@ type WasmModule = object;
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => WasmModule;
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Instance: new (m: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -30,22 +33,26 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 interface WasmExports {
   memory: WasmMemory;
   heapBase(): number;
-  gemm(a: number, b: number, c: number, m: number, n: number, k: number, tA: number, tB: number, acc: number, alpha: number, scratch: number): void;
+  gemm(a: number, b: number, c: number, m: number, n: number, k: number, rsA: number, csA: number, rsB: number,
+    csB: number, ldc: number, acc: number, alpha: number, scratch: number): void;
   gemmScratchBytes(): number;
   gemmSparseA(a: number, b: number, c: number, m: number, n: number, k: number, acc: number, alpha: number, idx: number): void;
-  gemmSparseAT(a: number, b: number, c: number, m: number, n: number, k: number, acc: number, alpha: number): void;
+  gemmSparseAT(a: number, b: number, c: number, m: number, n: number, k: number, acc: number, alpha: number, lda: number): void;
   countNonzero(x: number, len: number): number;
+  countNonzeroTo(x: number, len: number, out: number): void;
   transposeBlocks(src: number, dst: number, outer: number, rows: number, cols: number, inner: number): void;
+  fillF32(y: number, n: number, value: number): void;
+  copyF32(dst: number, src: number, n: number): void;
   lifForward(x: number, v0: number, alpha: number, theta: number, sub: number, minV: number, spikes: number, v: number,
-    T: number, N: number, P: number, maxSpikes: number, scratch: number): void;
+    T: number, N: number, P: number, maxSpikes: number, scratch: number, ld: number): void;
   lifBackward(gS: number, gV: number, v: number, alpha: number, theta: number, sub: number, minV: number, dx: number,
     dv0: number, spikes: number, v0: number, dAlpha: number, T: number, N: number, P: number, exodus: number,
     kind: number, q0: number, q1: number, q2: number, q3: number, q4: number, q5: number, scratch: number,
-    maxSpikes: number): void;
+    maxSpikes: number, ld: number): void;
   lifScratchBytes(P: number): number;
-  leakyForward(x: number, v0: number, alpha: number, y: number, T: number, N: number, P: number): void;
+  leakyForward(x: number, v0: number, alpha: number, y: number, T: number, N: number, P: number, ld: number): void;
   leakyBackward(gY: number, alpha: number, dx: number, dv0: number, y: number, v0: number, dAlpha: number,
-    T: number, N: number, P: number, scratch: number): void;
+    T: number, N: number, P: number, scratch: number, ld: number): void;
   surrogateGrad(v: number, theta: number, g: number, dv: number, n: number, P: number,
     kind: number, q0: number, q1: number, q2: number, q3: number, q4: number, q5: number): void;
   spikeFn(v: number, theta: number, s: number, n: number, P: number, maxSpikes: number): void;
@@ -77,6 +84,18 @@ export type WasmVariant = "relaxed" | "simd";
  */
 export const SPARSE_DENSITY_MAX = { rows: 0.35, transA: 0.2 } as const;
 
+/** Calls below these sizes run on one thread (a dispatch costs ~10–30 µs): floats streamed, multiply-adds. */
+const PAR_MIN_ELEMS = 1 << 16;
+const PAR_MIN_MACS = 1 << 21;
+
+/** Exports the worker threads may run (index = position, shared with threads.ts). */
+const PARALLEL_EXPORTS = [
+  "gemm", "gemmSparseA", "gemmSparseAT", "countNonzeroTo", "lifForward", "lifBackward", "leakyForward",
+  "leakyBackward", "unary", "binary", "reduce", "spikeFn", "surrogateGrad", "adamUpdate", "sgdUpdate", "fillF32",
+  "copyF32",
+] as const;
+type ParallelExport = (typeof PARALLEL_EXPORTS)[number];
+
 const UNARY_OPS: Record<UnaryOp, number> = {
   neg: 0, exp: 1, log: 2, abs: 3, sqrt: 4, relu: 5, square: 6, sigmoid: 7, tanh: 8, sign: 9, reciprocal: 10,
   scale: 11, addScalar: 12, clampMin: 13, powScalar: 14, clampMax: 15, gtScalar: 16, geScalar: 17, isNonFinite: 18,
@@ -105,8 +124,8 @@ function surrogateArgs(s: SurrogateSpec): [number, number, number, number, numbe
 let relaxedFlagSet = false;
 
 /** Reads and compiles the kernel module; prefers relaxed SIMD (FMA) when this runtime validates it. */
-export function loadWasmModule(prefer: WasmVariant | "auto" = "auto"): { module: WasmModule; variant: WasmVariant } {
-  const read = (v: WasmVariant): Uint8Array => readFileSync(new URL(`./build/${v}.wasm`, import.meta.url));
+export function loadWasmModule(prefer: WasmVariant | "auto" = "auto", threaded = false): { module: WasmModule; variant: WasmVariant } {
+  const read = (v: WasmVariant): Uint8Array => readFileSync(new URL(`./build/${v}${threaded ? "-mt" : ""}.wasm`, import.meta.url));
   let bytes: Uint8Array;
   try {
     bytes = read("simd");
@@ -166,18 +185,34 @@ export class WasmBackend implements Backend {
   private color = 0;
   /** Override of SPARSE_DENSITY_MAX (both shapes) for this instance: tests force either path, benches sweep it. */
   sparseDensityMax: number | undefined = undefined;
+  /** Override of the smallest call worth splitting across threads (0: split every call): tests, benches. */
+  parallelMinWork: number | undefined = undefined;
   readonly kernels: Partial<Kernels>;
 
-  constructor(opts: { variant?: WasmVariant | "auto" } = {}) {
-    const { module, variant } = loadWasmModule(opts.variant ?? "auto");
-    const instance = new WA.Instance(module, {
-      env: {
-        abort(): never { throw new Error("wasm backend: kernel aborted"); },
-      },
-    });
+  /** Threads a kernel call may use (1: no workers). */
+  readonly threads: number;
+  private readonly pool: KernelThreads | null = null;
+
+  /**
+   * `threads`: kernel threads including the calling one; default EXODUS_THREADS, else the machine's
+   * available parallelism (at most 8). Above 1 the "-mt" module runs on a shared memory with workers.
+   */
+  constructor(opts: { variant?: WasmVariant | "auto"; threads?: number } = {}) {
+    const threads = resolveThreads(opts.threads);
+    const threaded = threads > 1;
+    const { module, variant } = loadWasmModule(opts.variant ?? "auto", threaded);
+    const env: Record<string, unknown> = {
+      abort(): never { throw new Error("wasm backend: kernel aborted"); },
+    };
+    // 65536 pages = the 4 GiB the -mt build declares as its maximum (shared memories need one).
+    const shared = threaded ? new WA.Memory({ initial: 16, maximum: 65536, shared: true }) : null;
+    if (shared) env.memory = shared;
+    const instance = new WA.Instance(module, { env });
     this.ex = instance.exports as unknown as WasmExports;
-    this.mem = this.ex.memory;
+    this.mem = shared ?? this.ex.memory;
     this.variant = variant;
+    this.threads = threads;
+    if (shared) this.pool = new KernelThreads(module, shared, threads - 1, PARALLEL_EXPORTS);
     this.base = Math.ceil(Math.max(this.ex.heapBase(), ALIGN) / ALIGN) * ALIGN;
     this.top = this.base;
     this.kernels = this.makeKernels();
@@ -296,6 +331,7 @@ export class WasmBackend implements Backend {
   }
 
   dispose(): void {
+    this.pool?.terminate();
     this.live.clear();
     this.freeLists.clear();
     this.scratchBlocks.clear();
@@ -305,12 +341,62 @@ export class WasmBackend implements Backend {
 
   // ---- kernels -------------------------------------------------------------------------------------
 
-  /** gemm on raw pointers, dense or spike-sparse; also used by the conv kernels. */
+  // ---- threads -------------------------------------------------------------------------------------
+
+  /**
+   * Cuts [0, total) into one block per thread, block starts multiples of `align`; a single block when the
+   * call is too small (`work` below `min`) to pay for waking the workers.
+   */
+  private cut(total: number, align: number, work: number, min: number = PAR_MIN_ELEMS): [number, number][] {
+    const nt = this.pool?.count ?? 1;
+    const units = Math.floor(total / align);
+    const parts = Math.min(nt, units);
+    if (parts <= 1 || work < (this.parallelMinWork ?? min)) return [[0, total]];
+    const out: [number, number][] = [];
+    let start = 0;
+    for (let i = 0; i < parts; i++) {
+      const end = i === parts - 1 ? total : Math.round((units * (i + 1)) / parts) * align;
+      out.push([start, end]);
+      start = end;
+    }
+    return out;
+  }
+
+  /** Runs export `fn` once per argument list: the first on this thread, the others on workers, all at once. */
+  private par(fn: ParallelExport, parts: number[][]): void {
+    const f = this.ex[fn] as unknown as (...a: number[]) => unknown;
+    if (parts.length === 1) f(...parts[0]!);
+    else this.pool!.run(fn, parts, f);
+  }
+
+  /**
+   * Blocks of neuron columns of a [T, N] scan with per-neuron parameters read at n % P: any multiple of 4
+   * when P = 1; P = N gives each block its own slice of the parameters (perNeuron); otherwise block starts
+   * are multiples of P (and 4), so n % P is the same in the block as in the whole.
+   */
+  private neuronBlocks(T: number, N: number, P: number): { blocks: [number, number][]; perNeuron: boolean } {
+    if (P === N && P > 1) return { blocks: this.cut(N, 4, T * N), perNeuron: true };
+    return { blocks: this.cut(N, P === 1 ? 4 : (P * 4) / gcd(P, 4), T * N), perNeuron: false };
+  }
+
+  private countNonzero(x: number, len: number): number {
+    const blocks = this.cut(len, 4, len);
+    if (blocks.length === 1) return this.ex.countNonzero(x, len);
+    const out = this.scratch("nnz", 64 * blocks.length);
+    this.par("countNonzeroTo", blocks.map(([s, e], t) => [x + s * 4, e - s, out + 64 * t]));
+    const counts = new Int32Array(this.mem.buffer, out, 16 * blocks.length);
+    let total = 0;
+    for (let t = 0; t < blocks.length; t++) total += counts[16 * t]!;
+    return total;
+  }
+
+  /** gemm on raw pointers, dense or spike-sparse; also used by the conv kernels. Threads split c's rows (or columns). */
   private gemmPtr(a: number, b: number, c: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
     accumulate: boolean, alpha: number, aSparse: boolean): void {
     const ex = this.ex;
+    const acc = accumulate ? 1 : 0;
     if (aSparse && m > 0 && n > 0 && k > 0) {
-      const nnz = ex.countNonzero(a, m * k);
+      const nnz = this.countNonzero(a, m * k);
       if (nnz <= (this.sparseDensityMax ?? (transA ? SPARSE_DENSITY_MAX.transA : SPARSE_DENSITY_MAX.rows)) * m * k) {
         let bp = b;
         if (transB) {
@@ -318,13 +404,47 @@ export class WasmBackend implements Backend {
           bp = this.scratch("sparseB", k * n * 4);
           ex.transposeBlocks(b, bp, 1, n, k, 1);
         }
-        if (transA) ex.gemmSparseAT(a, bp, c, m, n, k, accumulate ? 1 : 0, alpha);
-        else ex.gemmSparseA(a, bp, c, m, n, k, accumulate ? 1 : 0, alpha, this.scratch("sparseIdx", k * 4));
+        const work = nnz * n + m * n;
+        if (transA) {
+          // a stored [k, m]: a thread owns a block of c's rows, i.e. of a's columns (row stride m)
+          this.par("gemmSparseAT", this.cut(m, 4, work, PAR_MIN_MACS).map(([s, e]) =>
+            [a + 4 * s, bp, c + 4 * s * n, e - s, n, k, acc, alpha, m]));
+        } else {
+          this.par("gemmSparseA", this.cut(m, 1, work, PAR_MIN_MACS).map(([s, e], t) =>
+            [a + 4 * s * k, bp, c + 4 * s * n, e - s, n, k, acc, alpha, this.scratch(`sparseIdx${t}`, k * 4)]));
+        }
         return;
       }
     }
-    ex.gemm(a, b, c, m, n, k, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, alpha,
-      this.scratch("gemm", ex.gemmScratchBytes()));
+    const rsA = transA ? 1 : k, csA = transA ? m : 1, rsB = transB ? 1 : n, csB = transB ? k : 1;
+    const sb = ex.gemmScratchBytes();
+    const work = m * n * k;
+    // Rows unless c is short and wide (each thread packs all of b for its rows: rows keep that share small).
+    const byRows = m >= n || m >= 256;
+    const blocks = byRows ? this.cut(m, 4, work, PAR_MIN_MACS) : this.cut(n, 8, work, PAR_MIN_MACS);
+    this.par("gemm", blocks.map(([s, e], t) => byRows
+      ? [a + 4 * s * rsA, b, c + 4 * s * n, e - s, n, k, rsA, csA, rsB, csB, n, acc, alpha, this.scratch(`gemm${t}`, sb)]
+      : [a, b + 4 * s * csB, c + 4 * s, m, e - s, k, rsA, csA, rsB, csB, n, acc, alpha, this.scratch(`gemm${t}`, sb)]));
+  }
+
+  private fillPtr(y: number, n: number, value: number): void {
+    if (n > 0) this.par("fillF32", this.cut(n, 4, n).map(([s, e]) => [y + 4 * s, e - s, value]));
+  }
+
+  /** Copies n floats; split across threads only between distinct buffers (an overlapping move stays whole). */
+  private copyPtr(dst: number, src: number, n: number, distinct: boolean): void {
+    const blocks = distinct ? this.cut(n, 4, n) : [[0, n] as [number, number]];
+    this.par("copyF32", blocks.map(([s, e]) => [dst + 4 * s, src + 4 * s, e - s]));
+  }
+
+  /** dst[0..P) += each scratch row of P floats (the α-gradients of the other threads' blocks). */
+  private addPartials(dst: Buf, rows: number[], P: number): void {
+    if (rows.length === 0) return;
+    const d = this.view(dst);
+    for (const r of rows) {
+      const src = new Float32Array(this.mem.buffer, r, P);
+      for (let i = 0; i < P; i++) d[i] = Math.fround(d[i]! + src[i]!);
+    }
   }
 
   private makeKernels(): Partial<Kernels> {
@@ -332,30 +452,36 @@ export class WasmBackend implements Backend {
     const fb = kernelsOverViews(refArrayKernels, (b) => this.view(b));
     const k: Partial<Kernels> = {
       unary: ({ x, y }, at) => {
-        ex.unary(this.p(x), this.p(y), at.n, UNARY_OPS[at.op], at.p ?? 0);
+        const px = this.p(x), py = this.p(y);
+        this.par("unary", this.cut(at.n, 4, at.n).map(([s, e]) => [px + 4 * s, py + 4 * s, e - s, UNARY_OPS[at.op], at.p ?? 0]));
       },
 
       binary: (io, at) => {
         if (io.a.length === 1 && io.b.length === 1 && io.y.length > 1) {
           // both scalars, larger output: an expand (autograd's reduction backward) is a fill
           const n = at.yShape.reduce((p, d) => p * d, 1);
-          this.view(io.y).fill(binaryFn(at.op)(this.view(io.a)[0]!, this.view(io.b)[0]!), 0, n);
+          this.fillPtr(this.p(io.y), n, binaryFn(at.op)(this.view(io.a)[0]!, this.view(io.b)[0]!));
           return;
         }
         const layout = binaryLayout(io.a.length, io.b.length, at.aShape, at.bShape, at.yShape);
         if (!layout) return fb.binary(io, at);
-        ex.binary(this.p(io.a), this.p(io.b), this.p(io.y), layout.n, BINARY_OPS[at.op], layout.code, layout.L, layout.lb);
+        const { code, n, L, lb } = layout;
+        const pa = this.p(io.a), pb = this.p(io.b), py = this.p(io.y);
+        // Blocks keep each layout's indexing: whole periods L for a repeating row (3/4), whole cycles of
+        // the column (L·lb) for 5/6; the repeating operand is not offset.
+        const align = code <= 2 ? 4 : code <= 4 ? L : L * lb;
+        const offA = code !== 2 && code !== 4 && code !== 6, offB = code !== 1 && code !== 3 && code !== 5;
+        this.par("binary", this.cut(n, align, n).map(([s, e]) =>
+          [offA ? pa + 4 * s : pa, offB ? pb + 4 * s : pb, py + 4 * s, e - s, BINARY_OPS[at.op], code, L, lb]));
       },
 
       fill: ({ y }, at) => {
-        this.view(y).fill(at.value, 0, at.n);
+        this.fillPtr(this.p(y), at.n, at.value);
       },
 
       copy: ({ x, y }, at) => {
         if (at.n <= 0) return;
-        const mem = new Float32Array(this.mem.buffer);
-        const src = this.p(x) / 4 + at.srcOffset;
-        mem.copyWithin(this.p(y) / 4 + at.dstOffset, src, src + at.n);
+        this.copyPtr(this.p(y) + 4 * at.dstOffset, this.p(x) + 4 * at.srcOffset, at.n, x.id !== y.id);
       },
 
       permute: (io, at) => {
@@ -363,14 +489,16 @@ export class WasmBackend implements Backend {
         if (!plan) return fb.permute(io, at);
         const total = at.shape.reduce((s, d) => s * d, 1);
         if (plan.identity) {
-          if (total > 0) new Float32Array(this.mem.buffer).copyWithin(this.p(io.y) / 4, this.p(io.x) / 4, this.p(io.x) / 4 + total);
+          if (total > 0) this.copyPtr(this.p(io.y), this.p(io.x), total, io.x.id !== io.y.id);
           return;
         }
         ex.transposeBlocks(this.p(io.x), this.p(io.y), plan.outer, plan.rows, plan.cols, plan.inner);
       },
 
       reduce: ({ x, y }, at) => {
-        ex.reduce(this.p(x), this.p(y), at.outer, at.mid, at.inner, REDUCE_OPS[at.op]);
+        const px = this.p(x), py = this.p(y), { outer, mid, inner } = at;
+        this.par("reduce", this.cut(outer, 1, outer * mid * inner).map(([s, e]) =>
+          [px + 4 * s * mid * inner, py + 4 * s * inner, e - s, mid, inner, REDUCE_OPS[at.op]]));
       },
 
       gemm: ({ a, b, c }, at) => {
@@ -383,7 +511,7 @@ export class WasmBackend implements Backend {
         const K = cIn * kh * kw, HW = outH * outW;
         const direct = isPointwise(at);
         const col = direct ? 0 : this.scratch("col", K * HW * 4);
-        this.scratch("gemm", ex.gemmScratchBytes());
+        this.scratch("gemm0", ex.gemmScratchBytes());
         const px = this.p(x), pw = this.p(w), py = this.p(y);
         for (let b = 0; b < batch; b++) {
           const xb = px + b * cIn * h * W * 4;
@@ -397,7 +525,7 @@ export class WasmBackend implements Backend {
         const K = cIn * kh * kw, HW = outH * outW;
         const direct = isPointwise(at);
         const col = direct ? 0 : this.scratch("col", K * HW * 4);
-        this.scratch("gemm", ex.gemmScratchBytes());
+        this.scratch("gemm0", ex.gemmScratchBytes());
         const pdy = this.p(dy), pw = this.p(w), pdx = this.p(dx);
         for (let b = 0; b < batch; b++) {
           const dxb = pdx + b * cIn * h * W * 4;
@@ -410,10 +538,10 @@ export class WasmBackend implements Backend {
       conv2dBackwardFilter: ({ x, dy, dw }, at) => {
         const { batch, cIn, h, w: W, cOut, kh, kw, strideH, strideW, padH, padW, outH, outW } = at;
         const K = cIn * kh * kw, HW = outH * outW;
-        if (batch === 0) { this.view(dw).fill(0, 0, cOut * K); return; }
+        if (batch === 0) { this.fillPtr(this.p(dw), cOut * K, 0); return; }
         const direct = isPointwise(at);
         const col = direct ? 0 : this.scratch("col", K * HW * 4);
-        this.scratch("gemm", ex.gemmScratchBytes());
+        this.scratch("gemm0", ex.gemmScratchBytes());
         const px = this.p(x), pdy = this.p(dy), pdw = this.p(dw);
         for (let b = 0; b < batch; b++) {
           const xb = px + b * cIn * h * W * 4;
@@ -438,55 +566,116 @@ export class WasmBackend implements Backend {
       },
 
       lifForward: (io, at) => {
-        ex.lifForward(this.p(io.x), this.p(io.v0), this.p(io.alpha), this.p(io.theta), this.p(io.sub),
-          at.hasMinV ? this.po(io.minV) : 0, this.p(io.spikes), this.p(io.v), at.T, at.N, at.P, at.maxSpikes,
-          this.scratch("lif", ex.lifScratchBytes(at.P)));
+        const { T, N, P } = at;
+        const { blocks, perNeuron } = this.neuronBlocks(T, N, P);
+        const x = this.p(io.x), v0 = this.p(io.v0), alpha = this.p(io.alpha), theta = this.p(io.theta), sub = this.p(io.sub);
+        const minV = at.hasMinV ? this.po(io.minV) : 0, spikes = this.p(io.spikes), v = this.p(io.v);
+        this.par("lifForward", blocks.map(([s, e], t) => {
+          const q = perNeuron ? s : 0, Pb = perNeuron ? e - s : P;
+          return [x + 4 * s, v0 + 4 * s, alpha + 4 * q, theta + 4 * q, sub + 4 * q, minV ? minV + 4 * q : 0, spikes + 4 * s,
+            v + 4 * s, T, e - s, Pb, at.maxSpikes, this.scratch(`lif${t}`, ex.lifScratchBytes(Pb)), N];
+        }));
       },
 
       lifBackward: (io, at) => {
+        const { T, N, P } = at;
         const [kind, q0, q1, q2, q3, q4, q5] = surrogateArgs(at.surrogate);
         const withAlpha = io.dAlpha && io.spikes && io.v0;
-        if (io.dAlpha && !withAlpha) this.view(io.dAlpha).fill(0, 0, at.P);
-        ex.lifBackward(this.p(io.gS), this.po(io.gV), this.p(io.v), this.p(io.alpha), this.p(io.theta), this.p(io.sub),
-          at.hasMinV ? this.po(io.minV) : 0, this.p(io.dx), this.p(io.dv0), this.po(io.spikes), this.po(io.v0),
-          withAlpha ? this.p(io.dAlpha!) : 0, at.T, at.N, at.P, at.mode === "exodus" ? 1 : 0, kind, q0, q1, q2, q3, q4, q5,
-          this.scratch("lif", ex.lifScratchBytes(at.P)), at.maxSpikes);
+        if (io.dAlpha && !withAlpha) this.view(io.dAlpha).fill(0, 0, P);
+        const { blocks, perNeuron } = this.neuronBlocks(T, N, P);
+        const gS = this.p(io.gS), gV = this.po(io.gV), v = this.p(io.v), alpha = this.p(io.alpha), theta = this.p(io.theta);
+        const sub = this.p(io.sub), minV = at.hasMinV ? this.po(io.minV) : 0, dx = this.p(io.dx), dv0 = this.p(io.dv0);
+        const spikes = this.po(io.spikes), v0 = this.po(io.v0), dAlpha = withAlpha ? this.p(io.dAlpha!) : 0;
+        const off = (ptr: number, s: number): number => (ptr ? ptr + 4 * s : 0);
+        // Shared parameters: block t > 0 sums its α-gradient into a scratch row, added to dAlpha below.
+        const dAlphaOf = (t: number, s: number): number =>
+          !dAlpha ? 0 : perNeuron ? dAlpha + 4 * s : t === 0 ? dAlpha : this.scratch(`dAlpha${t}`, 4 * P);
+        const parts = blocks.map(([s, e], t) => {
+          const q = perNeuron ? s : 0, Pb = perNeuron ? e - s : P;
+          return [off(gS, s), off(gV, s), v + 4 * s, alpha + 4 * q, theta + 4 * q, sub + 4 * q, off(minV, q), dx + 4 * s,
+            dv0 + 4 * s, off(spikes, s), off(v0, s), dAlphaOf(t, s), T, e - s, Pb, at.mode === "exodus" ? 1 : 0, kind,
+            q0, q1, q2, q3, q4, q5, this.scratch(`lif${t}`, ex.lifScratchBytes(Pb)), at.maxSpikes, N];
+        });
+        this.par("lifBackward", parts);
+        if (dAlpha && !perNeuron) this.addPartials(io.dAlpha!, parts.slice(1).map((pt) => pt[11]!), P);
       },
 
-      leakyForward: ({ x, v0, alpha, y }, at) => {
-        ex.leakyForward(this.p(x), this.p(v0), this.p(alpha), this.p(y), at.T, at.N, at.P);
+      leakyForward: (io, at) => {
+        const { T, N, P } = at;
+        const { blocks, perNeuron } = this.neuronBlocks(T, N, P);
+        const x = this.p(io.x), v0 = this.p(io.v0), alpha = this.p(io.alpha), y = this.p(io.y);
+        this.par("leakyForward", blocks.map(([s, e]) =>
+          [x + 4 * s, v0 + 4 * s, alpha + 4 * (perNeuron ? s : 0), y + 4 * s, T, e - s, perNeuron ? e - s : P, N]));
       },
 
       leakyBackward: (io, at) => {
+        const { T, N, P } = at;
         const withAlpha = io.dAlpha && io.y && io.v0;
-        if (io.dAlpha && !withAlpha) this.view(io.dAlpha).fill(0, 0, at.P);
-        ex.leakyBackward(this.p(io.gY), this.p(io.alpha), this.p(io.dx), this.p(io.dv0), this.po(io.y), this.po(io.v0),
-          withAlpha ? this.p(io.dAlpha!) : 0, at.T, at.N, at.P, this.scratch("lif", ex.lifScratchBytes(at.P)));
+        if (io.dAlpha && !withAlpha) this.view(io.dAlpha).fill(0, 0, P);
+        const { blocks, perNeuron } = this.neuronBlocks(T, N, P);
+        const gY = this.p(io.gY), alpha = this.p(io.alpha), dx = this.p(io.dx), dv0 = this.p(io.dv0);
+        const y = this.po(io.y), v0 = this.po(io.v0), dAlpha = withAlpha ? this.p(io.dAlpha!) : 0;
+        const off = (ptr: number, s: number): number => (ptr ? ptr + 4 * s : 0);
+        const parts = blocks.map(([s, e], t) => {
+          const Pb = perNeuron ? e - s : P;
+          const da = !dAlpha ? 0 : perNeuron ? dAlpha + 4 * s : t === 0 ? dAlpha : this.scratch(`dAlpha${t}`, 4 * P);
+          return [gY + 4 * s, alpha + 4 * (perNeuron ? s : 0), dx + 4 * s, dv0 + 4 * s, off(y, s), off(v0, s), da, T, e - s,
+            Pb, this.scratch(`lif${t}`, ex.lifScratchBytes(Pb)), N];
+        });
+        this.par("leakyBackward", parts);
+        if (dAlpha && !perNeuron) this.addPartials(io.dAlpha!, parts.slice(1).map((pt) => pt[6]!), P);
       },
 
-      spikeFn: ({ v, theta, s }, at) => {
-        ex.spikeFn(this.p(v), this.p(theta), this.p(s), at.n, at.P, at.maxSpikes);
+      spikeFn: (io, at) => {
+        const v = this.p(io.v), theta = this.p(io.theta), sp = this.p(io.s);
+        this.par("spikeFn", this.cut(at.n, paramAlign(at.P), at.n).map(([s, e]) =>
+          [v + 4 * s, theta, sp + 4 * s, e - s, at.P, at.maxSpikes]));
       },
 
-      surrogateGrad: ({ v, theta, g, dv }, at) => {
+      surrogateGrad: (io, at) => {
         const [kind, q0, q1, q2, q3, q4, q5] = surrogateArgs(at.surrogate);
-        ex.surrogateGrad(this.p(v), this.p(theta), this.p(g), this.p(dv), at.n, at.P, kind, q0, q1, q2, q3, q4, q5);
+        const v = this.p(io.v), theta = this.p(io.theta), g = this.p(io.g), dv = this.p(io.dv);
+        this.par("surrogateGrad", this.cut(at.n, paramAlign(at.P), at.n).map(([s, e]) =>
+          [v + 4 * s, theta, g + 4 * s, dv + 4 * s, e - s, at.P, kind, q0, q1, q2, q3, q4, q5]));
       },
 
       adamUpdate: ({ p, g, m, v }, at) => {
         const invBc1 = 1 / (1 - Math.pow(at.beta1, at.step));
         const invSqrtBc2 = 1 / Math.sqrt(1 - Math.pow(at.beta2, at.step));
-        ex.adamUpdate(this.p(p), this.p(g), this.p(m), this.p(v), at.n, at.lr, at.beta1, at.beta2, at.eps,
-          at.weightDecay, at.decoupled ? 1 : 0, invBc1, invSqrtBc2);
+        const pp = this.p(p), pg = this.p(g), pm = this.p(m), pv = this.p(v);
+        this.par("adamUpdate", this.cut(at.n, 4, at.n).map(([s, e]) => [pp + 4 * s, pg + 4 * s, pm + 4 * s, pv + 4 * s,
+          e - s, at.lr, at.beta1, at.beta2, at.eps, at.weightDecay, at.decoupled ? 1 : 0, invBc1, invSqrtBc2]));
       },
 
       sgdUpdate: ({ p, g, buf }, at) => {
-        ex.sgdUpdate(this.p(p), this.p(g), at.momentum !== 0 ? this.p(buf) : 0, at.n, at.lr, at.momentum,
-          at.dampening, at.nesterov ? 1 : 0, at.weightDecay, at.first ? 1 : 0);
+        const pp = this.p(p), pg = this.p(g), pb = at.momentum !== 0 ? this.p(buf) : 0;
+        this.par("sgdUpdate", this.cut(at.n, 4, at.n).map(([s, e]) => [pp + 4 * s, pg + 4 * s, pb ? pb + 4 * s : 0, e - s,
+          at.lr, at.momentum, at.dampening, at.nesterov ? 1 : 0, at.weightDecay, at.first ? 1 : 0]));
       },
     };
     return k;
   }
+}
+
+/** Block alignment for elementwise kernels reading a parameter at i % P: a multiple of both P and 4. */
+function paramAlign(P: number): number {
+  return P <= 1 ? 4 : (P * 4) / gcd(P, 4);
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Threads default: EXODUS_THREADS, else the machine's available parallelism, at most 8. */
+function resolveThreads(requested: number | undefined): number {
+  const env = typeof process !== "undefined" ? process.env.EXODUS_THREADS : undefined;
+  const want = requested ?? (env !== undefined && env !== "" ? Number(env) : Math.min(8, availableParallelism()));
+  if (!Number.isInteger(want) || want < 1 || want > 64) {
+    throw new ConfigError(`wasm backend: threads must be an integer in [1, 64] (got ${requested ?? `EXODUS_THREADS=${env}`})`);
+  }
+  // Shared wasm memory needs SharedArrayBuffer (in browsers: a cross-origin isolated page).
+  return typeof SharedArrayBuffer === "undefined" ? 1 : want;
 }
 
 function isPointwise(at: { kh: number; kw: number; strideH: number; strideW: number; padH: number; padW: number }): boolean {

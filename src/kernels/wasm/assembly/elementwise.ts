@@ -16,6 +16,19 @@
   }
 }
 
+/** y[0..n) = value. (In JS, TypedArray.fill on a shared memory stores element by element.) */
+export function fillF32(y: usize, n: i32, value: f32): void {
+  const v = f32x4.splat(value);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), v);
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), value);
+}
+
+/** dst[0..n) = src[0..n) (memmove semantics). */
+export function copyF32(dst: usize, src: usize, n: i32): void {
+  memory.copy(dst, src, <usize>n << 2);
+}
+
 /** y = op(x). Ops 1, 2, 7, 8, 14 (exp, log, sigmoid, tanh, powScalar) are scalar f64; the rest SIMD. */
 export function unary(x: usize, y: usize, n: i32, op: i32, p: f64): void {
   const pf = <f32>p;

@@ -104,37 +104,38 @@ function packB(b: usize, rs: usize, cs: usize, pc: i32, kc: i32, jc: i32, nc: i3
   v128.store(out + 3 * ldo, c30); v128.store(out + 3 * ldo, c31, 16);
 }
 
-function zeroOrKeep(c: usize, len: usize, accumulate: bool): void {
-  if (!accumulate) memory.fill(c, 0, len << 2);
-}
-
-/** Dense c[m,n] (+)= alpha·op(a)·op(b). a is [m,k] ([k,m] if transA), b is [k,n] ([n,k] if transB). */
-export function gemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: i32, transB: i32,
-  accumulate: i32, alpha: f32, scratch: usize): void {
+/**
+ * Dense c[m,n] (+)= alpha·op(a)·op(b) on strided operands (element strides): op(a)[i,p] = a[i·rsA + p·csA],
+ * op(b)[p,j] = b[p·rsB + j·csB], c[i,j] at c[i·ldc + j]. Strides let backend.ts hand each thread a block of
+ * rows or columns of one product (transposes are the stride swap).
+ */
+export function gemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, rsA: i32, csA: i32, rsB: i32, csB: i32,
+  ldcE: i32, accumulate: i32, alpha: f32, scratch: usize): void {
   if (m <= 0 || n <= 0) return;
-  if (k <= 0) { zeroOrKeep(c, <usize>m * <usize>n, accumulate != 0); return; }
-  const rsA: usize = transA ? 1 : <usize>k, csA: usize = transA ? <usize>m : 1;
-  const rsB: usize = transB ? 1 : <usize>n, csB: usize = transB ? <usize>k : 1;
+  const ldc = <usize>ldcE << 2;
+  if (k <= 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldc, 0, <usize>n << 2);
+    return;
+  }
   const bp = scratch;
   const ap = scratch + (<usize>(KC * NC) << 2);
   const tile = ap + (<usize>(MC * KC) << 2);
-  const ldc = <usize>n << 2;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       const add = accumulate != 0 || pc > 0;
-      packB(b, rsB, csB, pc, kc, jc, nc, bp);
+      packB(b, <usize>rsB, <usize>csB, pc, kc, jc, nc, bp);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        packA(a, rsA, csA, ic, mc, pc, kc, alpha, ap);
+        packA(a, <usize>rsA, <usize>csA, ic, mc, pc, kc, alpha, ap);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bs = bp + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const as = ap + (<usize>(ir * kc) << 2);
-            const cp = c + ((<usize>(ic + ir) * <usize>n + <usize>(jc + jr)) << 2);
+            const cp = c + <usize>(ic + ir) * ldc + (<usize>(jc + jr) << 2);
             if (mr == MR && nr == NR) {
               if (add) micro(as, bs, kc, cp, ldc, true);
               else micro(as, bs, kc, cp, ldc, false);
@@ -164,6 +165,11 @@ export function countNonzero(x: usize, len: i32): i32 {
   let total = i32x4.extract_lane(cnt, 0) + i32x4.extract_lane(cnt, 1) + i32x4.extract_lane(cnt, 2) + i32x4.extract_lane(cnt, 3);
   for (; i < len; i++) if (load<f32>(x + (<usize>i << 2)) != 0) total++;
   return total;
+}
+
+/** countNonzero's result stored as an i32 at `out`: the form a worker thread can return. */
+export function countNonzeroTo(x: usize, len: i32, out: usize): void {
+  store<i32>(out, countNonzero(x, len));
 }
 
 // crow[0..n) += Σ_{q<cnt} s_q · B[row_q, :], rows/values taken from idx/val lists (cnt ≤ 4).
@@ -232,14 +238,15 @@ export function gemmSparseA(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32
 }
 
 /**
- * Spike-sparse weight-gradient shape c[m,n] (+)= alpha·aᵀ·b with a stored [k,m] (spikes), b [k,n]:
+ * Spike-sparse weight-gradient shape c[m,n] (+)= alpha·aᵀ·b with a stored [k,m] (spikes, row stride lda ≥ m), b [k,n]:
  * for each row p of a, every nonzero a[p,i] adds alpha·a[p,i]·b[p,:] to row i of c.
  */
-export function gemmSparseAT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, accumulate: i32, alpha: f32): void {
+export function gemmSparseAT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, accumulate: i32, alpha: f32,
+  lda: i32): void {
   const ldb = <usize>n << 2;
   if (!accumulate) memory.fill(c, 0, <usize>m * ldb);
   for (let p = 0; p < k; p++) {
-    const arow = a + ((<usize>p * <usize>m) << 2);
+    const arow = a + ((<usize>p * <usize>lda) << 2);
     const brow = b + <usize>p * ldb;
     for (let i = 0; i < m; i++) {
       const av = load<f32>(arow + (<usize>i << 2));

@@ -1,9 +1,9 @@
 // Entry point of the wasm kernel module (AssemblyScript): re-exports every kernel. Built twice by
 // scripts/build-wasm.mjs (plain SIMD, relaxed SIMD) and loaded by ../backend.ts, which owns linear memory:
 // kernels never allocate; JS hands them byte offsets of its blocks, starting at heapBase().
-export { gemm, gemmScratchBytes, gemmSparseA, gemmSparseAT, countNonzero, transposeBlocks } from "./gemm";
+export { gemm, gemmScratchBytes, gemmSparseA, gemmSparseAT, countNonzero, countNonzeroTo, transposeBlocks } from "./gemm";
 export { lifForward, lifBackward, lifScratchBytes, leakyForward, leakyBackward, surrogateGrad, spikeFn } from "./lif";
-export { unary, binary, reduce, softmaxCrossEntropy, adamUpdate, sgdUpdate } from "./elementwise";
+export { fillF32, copyF32, unary, binary, reduce, softmaxCrossEntropy, adamUpdate, sgdUpdate } from "./elementwise";
 export { im2col, col2im, pool2d, pool2dBackward } from "./conv";
 
 /** First byte after the module's static data: where the JS allocator may start. */

@@ -7,6 +7,10 @@
 // fuse multiply-add (f32 results equal ref/lif.ts bit for bit); the backward may (relaxed build).
 import { fma, param4, surrK1, surrK2, surrogate4 } from "./simd";
 
+// Row stride (floats) of the [T, ·] arrays for the current call: N, or the full row when backend.ts hands a
+// thread a column block [n0, n0 + N) of a wider array. Globals are per instance, so per thread.
+let ROW: i32 = 0;
+
 // @ts-ignore: decorator
 @inline function ld(p: usize, scalar: bool): v128 {
   return scalar ? v128.load32_splat(p) : v128.load(p);
@@ -53,7 +57,7 @@ function lifFwd4(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, mi
   const capped = maxSpikes > 0;
   let cur = ld(v0 + (<usize>n << 2), scalar);
   let act = f32x4.splat(0);
-  const stride = <usize>N << 2;
+  const stride = <usize>ROW << 2;
   let off = <usize>n << 2;
   for (let t = 0; t < T; t++, off += stride) {
     cur = lifStep(cur, act, a, m, lo, ld(x + off, scalar));
@@ -77,7 +81,7 @@ function lifFwd16(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, m
   const p0 = v0 + (<usize>n << 2);
   let c0 = v128.load(p0), c1 = v128.load(p0, 16), c2 = v128.load(p0, 32), c3 = v128.load(p0, 48);
   let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
-  const stride = <usize>N << 2;
+  const stride = <usize>ROW << 2;
   let off = <usize>n << 2;
   for (let t = 0; t < T; t++, off += stride) {
     const xp = x + off;
@@ -151,7 +155,7 @@ function lifFwdRows(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize,
   spikes: usize, v: usize, T: i32, N: i32, P: i32, maxSpikes: i32, N4: i32, scratch: usize): void {
   const uniform = P == 1;
   const ninf = f32x4.splat(-Infinity);
-  const stride = <usize>N << 2;
+  const stride = <usize>ROW << 2;
   const zeros = scratch, tab = scratch + (<usize>W << 2);
   memory.fill(zeros, 0, <usize>W << 2);
   // α, θ, m, θlow interleaved per 4-lane group (64 bytes): one address per vector instead of four.
@@ -316,7 +320,7 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
   const kind = kindOf<K>();
   const uniform = P == 1;
   const ninf = f32x4.splat(-Infinity);
-  const stride = <usize>N << 2;
+  const stride = <usize>ROW << 2;
   const accS = scratch;
   const tab = accS + (<usize>W << 2);
   const Pt = uniform ? 4 : P;
@@ -385,7 +389,8 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
 
 /** Spec §1.1 forward scan. minV = 0 when absent. x, spikes, v: [T, N]; v0: [N]; params: [P]. scratch: lifScratchBytes(P). */
 export function lifForward(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
-  spikes: usize, v: usize, T: i32, N: i32, P: i32, maxSpikes: i32, scratch: usize): void {
+  spikes: usize, v: usize, T: i32, N: i32, P: i32, maxSpikes: i32, scratch: usize, ld: i32): void {
+  ROW = ld > 0 ? ld : N;
   let n = 0;
   if (P == 1 || (P & 3) == 0) {
     n = N & ~3;
@@ -406,7 +411,7 @@ function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub
   const lo = minV ? prm(minV, n, P, scalar) : f32x4.splat(-Infinity);
   const k1 = surrK1(kind, th, q0), k2 = surrK2(kind, th, q0, q1);
   const one = f32x4.splat(1);
-  const stride = <usize>N << 2;
+  const stride = <usize>ROW << 2;
   let lam = f32x4.splat(0);
   let ncNext = f32x4.splat(0); // all-zero mask: λ_{T−1} = y_{T−1}
   let acc = f32x4.splat(0);
@@ -447,7 +452,8 @@ function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub
  */
 export function lifBackward(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
   dx: usize, dv0: usize, spikes: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: i32,
-  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, scratch: usize, maxSpikes: i32): void {
+  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, scratch: usize, maxSpikes: i32, ld: i32): void {
+  ROW = ld > 0 ? ld : N;
   if (dAlpha) memory.fill(dAlpha, 0, <usize>P << 2);
   if (T <= 0) {
     for (let n = 0; n < N; n++) store<f32>(dv0 + (<usize>n << 2), 0);
@@ -517,7 +523,7 @@ export function spikeFn(v: usize, theta: usize, s: usize, n: i32, P: i32, maxSpi
 function leakyFwd4(x: usize, v0: usize, alpha: usize, y: usize, T: i32, N: i32, P: i32, n: i32, scalar: bool): void {
   const a = prm(alpha, n, P, scalar);
   let cur = ld(v0 + (<usize>n << 2), scalar);
-  const stride = <usize>N << 2;
+  const stride = <usize>ROW << 2;
   let off = <usize>n << 2;
   for (let t = 0; t < T; t++, off += stride) {
     cur = f32x4.add(f32x4.mul(a, cur), ld(x + off, scalar)); // §1.2, rounded op by op like the ref
@@ -529,7 +535,7 @@ function leakyFwd4(x: usize, v0: usize, alpha: usize, y: usize, T: i32, N: i32, 
 // @ts-ignore: decorator
 @inline function leakyFwdRows(x: usize, v0: usize, alpha: usize, y: usize, T: i32, N: i32, P: i32, N4: i32, uniform: bool): void {
   const aS = v128.load32_splat(alpha);
-  const stride = <usize>N << 2;
+  const stride = <usize>ROW << 2;
   for (let n0 = 0; n0 < N4; n0 += W) {
     const n1 = min(N4, n0 + W);
     for (let t = 0; t < T; t++) {
@@ -551,7 +557,7 @@ function leakyFwd4(x: usize, v0: usize, alpha: usize, y: usize, T: i32, N: i32, 
 @inline function leakyBwdRows(gY: usize, alpha: usize, dx: usize, dv0: usize, y: usize, v0: usize, dAlpha: usize,
   T: i32, N: i32, P: i32, N4: i32, scratch: usize, uniform: bool): void {
   const aS = v128.load32_splat(alpha);
-  const stride = <usize>N << 2;
+  const stride = <usize>ROW << 2;
   const withAlpha = dAlpha != 0;
   for (let n0 = 0; n0 < N4; n0 += W) {
     const n1 = min(N4, n0 + W);
@@ -584,7 +590,8 @@ function leakyFwd4(x: usize, v0: usize, alpha: usize, y: usize, T: i32, N: i32, 
 }
 
 /** Spec §1.2 y_t = α·y_{t−1} + x_t, y_{−1} = v0. */
-export function leakyForward(x: usize, v0: usize, alpha: usize, y: usize, T: i32, N: i32, P: i32): void {
+export function leakyForward(x: usize, v0: usize, alpha: usize, y: usize, T: i32, N: i32, P: i32, ld: i32): void {
+  ROW = ld > 0 ? ld : N;
   let n = 0;
   if (P == 1 || (P & 3) == 0) {
     n = N & ~3;
@@ -598,7 +605,7 @@ export function leakyForward(x: usize, v0: usize, alpha: usize, y: usize, T: i32
 function leakyBwd4(gY: usize, alpha: usize, dx: usize, dv0: usize, y: usize, v0: usize, dAlpha: usize,
   T: i32, N: i32, P: i32, n: i32, scalar: bool): void {
   const a = prm(alpha, n, P, scalar);
-  const stride = <usize>N << 2;
+  const stride = <usize>ROW << 2;
   let g = f32x4.splat(0);
   let acc = f32x4.splat(0);
   const withAlpha = dAlpha != 0;
@@ -622,7 +629,8 @@ function leakyBwd4(gY: usize, alpha: usize, dx: usize, dv0: usize, y: usize, v0:
  * scratch: lifScratchBytes(P).
  */
 export function leakyBackward(gY: usize, alpha: usize, dx: usize, dv0: usize, y: usize, v0: usize, dAlpha: usize,
-  T: i32, N: i32, P: i32, scratch: usize): void {
+  T: i32, N: i32, P: i32, scratch: usize, ld: i32): void {
+  ROW = ld > 0 ? ld : N;
   if (dAlpha) memory.fill(dAlpha, 0, <usize>P << 2);
   if (T <= 0) {
     for (let n = 0; n < N; n++) store<f32>(dv0 + (<usize>n << 2), 0);
