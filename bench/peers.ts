@@ -1,6 +1,6 @@
 /**
  * `npm run bench:peers` (issue 7): exodus-snn (EXODUS, wasm) against a plain PyTorch BPTT loop of the same
- * networks, same inputs (written to a temp file the Python side reads), 2 threads, median of 7, one
+ * networks, same inputs (written to a temp file the Python side reads), 2 threads each, median of 7, one
  * training step (fwd+bwd). Needs Debian's python3-torch (+ libopenblas0-pthread) for the PyTorch side;
  * without it our numbers are still printed. The last stdout line is one JSON object with every number.
  */
@@ -20,6 +20,8 @@ import type { Tensor } from "../src/tensor/tensor.js";
 import { Rng } from "../src/util/rng.js";
 
 const quick = process.argv.includes("--quick");
+/** Our kernel threads (EXODUS_THREADS, default 2 — the thread count the PyTorch side gets). */
+const THREADS = Number(process.env.EXODUS_THREADS ?? 2);
 const REPS = quick ? 3 : 7;
 const T = 500;
 const B = 16;
@@ -43,6 +45,7 @@ function makeInput(c: Case, rng: Rng): Float32Array {
 }
 
 function ours(c: Case, x: Float32Array): { ms: number; peakMB: number } {
+  process.env.EXODUS_THREADS = String(THREADS);
   setBackendSync("wasm");
   const be = getBackend("wasm");
   const rng = new Rng(3);
@@ -90,12 +93,16 @@ function ours(c: Case, x: Float32Array): { ms: number; peakMB: number } {
   return { ms: times[Math.floor(times.length / 2)]!, peakMB: peak / 2 ** 20 };
 }
 
-function torchSide(c: Case, file: string): { ms: number; peak_rss_mb: number } | { error: string } {
+/**
+ * One PyTorch run. tuned: glibc would otherwise mmap/munmap every >128 KiB tensor (page faults are a large
+ * part of PyTorch's step); tuned gives PyTorch the allocator behaviour of a tuned install and is the baseline
+ * the speedups are judged on. The untuned run is what `python3 script.py` gets on a stock Debian.
+ */
+function torchSide(c: Case, file: string, tuned: boolean): { ms: number; peak_rss_mb: number } | { error: string } {
+  const malloc = tuned ? { MALLOC_MMAP_THRESHOLD_: "4294967296", MALLOC_TRIM_THRESHOLD_: "4294967296" } : {};
   const r = spawnSync(PY, [join(here, "torch_loop.py"), JSON.stringify({ T, B, N: c.N, tau: 20, layers: c.layers, reps: REPS }), file, "2"], {
     encoding: "utf8",
-    // glibc would otherwise mmap/munmap every >128 KiB tensor (page faults dominate PyTorch's step); give
-    // PyTorch the allocator behaviour a tuned install has.
-    env: { ...process.env, OMP_NUM_THREADS: "2", MALLOC_MMAP_THRESHOLD_: "4294967296", MALLOC_TRIM_THRESHOLD_: "4294967296" },
+    env: { ...process.env, OMP_NUM_THREADS: "2", ...malloc },
   });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || "failed").split("\n").filter(Boolean).slice(-1)[0] ?? "failed" };
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
@@ -123,14 +130,16 @@ const dir = mkdtempSync(join(tmpdir(), "peers-"));
 const rng = new Rng(11);
 const out: Record<string, number | string> = {};
 let torchMissing: string | null = null;
-console.log(`bench:peers  T=${T} B=${B}, one training step fwd+bwd, median of ${REPS}; ours: EXODUS on wasm; PyTorch: BPTT loop, 2 threads`);
-console.log(`${"case".padEnd(30)}${"N".padStart(6)}${"ours ms".padStart(10)}${"torch ms".padStart(10)}${"speedup".padStart(9)}${"ours RSS MB".padStart(13)}${"torch RSS MB".padStart(14)}`);
+console.log(`bench:peers  T=${T} B=${B}, one training step fwd+bwd, median of ${REPS}; ours: EXODUS on wasm, ${THREADS} threads; PyTorch: BPTT loop, 2 threads`);
+console.log("torch ms: glibc malloc tuned (no mmap per tensor; the baseline of 'speedup'); stock: default malloc");
+console.log(`${"case".padEnd(30)}${"N".padStart(6)}${"ours ms".padStart(10)}${"torch ms".padStart(10)}${"speedup".padStart(9)}${"stock ms".padStart(10)}${"vs stock".padStart(10)}${"ours RSS MB".padStart(13)}${"torch RSS MB".padStart(14)}`);
 for (const [i, c] of cases.entries()) {
   const x = makeInput(c, rng);
   const file = join(dir, "x.f32");
   writeFileSync(file, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
   const o = oursInChild(i, file);
-  const t: { ms: number; peak_rss_mb: number } | { error: string } = torchMissing ? { error: torchMissing } : torchSide(c, file);
+  const t: { ms: number; peak_rss_mb: number } | { error: string } = torchMissing ? { error: torchMissing } : torchSide(c, file, true);
+  const st = "error" in t ? t : torchSide(c, file, false);
   const key = `${c.name.replace(/[^A-Za-z0-9]+/g, "_")}_N${c.N}`;
   out[`${key}_ours_ms`] = Number(o.ms.toFixed(2));
   out[`${key}_ours_wasm_mb`] = Number(o.peakMB.toFixed(1));
@@ -143,7 +152,12 @@ for (const [i, c] of cases.entries()) {
     out[`${key}_torch_ms`] = Number(t.ms.toFixed(2));
     out[`${key}_torch_peak_rss_mb`] = Number(t.peak_rss_mb.toFixed(1));
     out[`${key}_speedup`] = Number(sp.toFixed(3));
-    console.log(`${c.name.padEnd(30)}${String(c.N).padStart(6)}${o.ms.toFixed(1).padStart(10)}${t.ms.toFixed(1).padStart(10)}${(sp.toFixed(2) + "×").padStart(9)}${o.rssMB.toFixed(0).padStart(13)}${t.peak_rss_mb.toFixed(0).padStart(14)}`);
+    const stMs = "error" in st ? NaN : st.ms;
+    if (!("error" in st)) {
+      out[`${key}_torch_stock_ms`] = Number(st.ms.toFixed(2));
+      out[`${key}_speedup_vs_stock`] = Number((st.ms / o.ms).toFixed(3));
+    }
+    console.log(`${c.name.padEnd(30)}${String(c.N).padStart(6)}${o.ms.toFixed(1).padStart(10)}${t.ms.toFixed(1).padStart(10)}${(sp.toFixed(2) + "×").padStart(9)}${stMs.toFixed(1).padStart(10)}${((stMs / o.ms).toFixed(2) + "×").padStart(10)}${o.rssMB.toFixed(0).padStart(13)}${t.peak_rss_mb.toFixed(0).padStart(14)}`);
   }
 }
 rmSync(dir, { recursive: true, force: true });

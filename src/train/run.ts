@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ConfigError, UsageError } from "../errors.js";
-import { currentBackend, setBackend, setBackendSync } from "../kernels/registry.js";
+import { currentBackend, registerBackend, setBackend, setBackendSync } from "../kernels/registry.js";
 import type { Sequential } from "../layers/sequential.js";
 import { renderReport } from "../cli/report.js";
 import { saveModelWeightsAsync } from "./checkpoint.js";
@@ -24,7 +24,7 @@ export type DeviceName = "wasm" | "ref" | "webgpu" | "auto";
  * name used. "webgpu" starts Dawn (BackendUnavailableError naming what to install when the `webgpu` package
  * or a GPU adapter is missing).
  */
-export async function selectDevice(device: DeviceName): Promise<"wasm" | "ref" | "webgpu"> {
+export async function selectDevice(device: DeviceName, opts: { threads?: number } = {}): Promise<"wasm" | "ref" | "webgpu"> {
   if (device === "webgpu") {
     await setBackend("webgpu");
     return "webgpu";
@@ -35,7 +35,9 @@ export async function selectDevice(device: DeviceName): Promise<"wasm" | "ref" |
   }
   try {
     // the wasm backend registers itself on import (src/kernels/wasm/backend.ts)
-    await import("../kernels/wasm/backend.js");
+    const { WasmBackend } = await import("../kernels/wasm/backend.js");
+    // A thread count replaces the factory (it applies when this process has not started the backend yet).
+    if (opts.threads !== undefined) registerBackend("wasm", () => new WasmBackend({ threads: opts.threads }));
     setBackendSync("wasm");
     return "wasm";
   } catch (e) {
@@ -47,6 +49,13 @@ export async function selectDevice(device: DeviceName): Promise<"wasm" | "ref" |
 
 export function currentDeviceName(): string {
   return currentBackend().name;
+}
+
+/** "wasm backend (relaxed SIMD, 2 threads)", "ref backend", …: for logs. */
+export function describeBackend(): string {
+  const b = currentBackend() as { name: string; variant?: string; threads?: number };
+  if (b.name !== "wasm") return `${b.name} backend`;
+  return `wasm backend (${b.variant === "relaxed" ? "relaxed SIMD" : "SIMD"}, ${b.threads ?? 1} thread${b.threads === 1 ? "" : "s"})`;
 }
 
 export function taskFor(cfg: TrainConfig): Task {

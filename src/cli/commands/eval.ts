@@ -14,12 +14,13 @@ interface EvalFlags {
   device: DeviceName;
   split: "test" | "train";
   limitTest?: number;
+  threads?: number;
 }
 
 async function evalAction(f: EvalFlags): Promise<void> {
   const start = performance.now();
   const { runDir, cfg } = readRunConfig(f.checkpoint);
-  const device = await selectCliDevice(f.device);
+  const device = await selectCliDevice(f.device, f.threads);
   if (!device) return;
   if (f.limitTest !== undefined) cfg.limitTest = f.limitTest;
   const task = taskFor(cfg);
@@ -42,6 +43,7 @@ export function register(program: Command): void {
     .requiredOption("--checkpoint <dir>", "run directory (the --out of train) or its checkpoint/ folder")
     .addOption(new Option("--device <name>", "compute backend").choices(["auto", "wasm", "ref", "webgpu"]).default("auto"))
     .addOption(new Option("--split <name>", "which split").choices(["test", "train"]).default("test"))
+    .option("--threads <n>", "CPU kernel threads of the wasm backend (default: EXODUS_THREADS, else every core up to 8)", intArg(1))
     .option("--limit-test <n>", "use only the first n test samples", intArg(1))
     .action((f: EvalFlags) => evalAction(f));
 }

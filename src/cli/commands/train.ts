@@ -10,7 +10,7 @@ import cliProgress from "cli-progress";
 import { BackendUnavailableError, UsageError } from "../../errors.js";
 import { GRADIENT_ENGINES, type GradientEngine } from "../../neurons/dynamics.js";
 import { PRESETS, presetConfig, type ModelConfig } from "../../train/models/presets.js";
-import { finishRun, modelFor, readRunConfig, selectDevice, taskFor, writeRunConfig, type DeviceName } from "../../train/run.js";
+import { describeBackend, finishRun, modelFor, readRunConfig, selectDevice, taskFor, writeRunConfig, type DeviceName } from "../../train/run.js";
 import { TASKS, createTask } from "../../train/tasks/index.js";
 import { Trainer, type TrainConfig } from "../../train/trainer.js";
 
@@ -58,6 +58,7 @@ interface TrainFlags {
   limitTrain?: number;
   limitTest?: number;
   progress: boolean;
+  threads?: number;
 }
 
 /**
@@ -77,9 +78,9 @@ const DEFAULT_EPOCHS: Record<string, number> = { "mnist-rate": 8, "mnist-latency
  * selectDevice for the commands: a backend that cannot start (webgpu without the package or a GPU adapter)
  * prints its BackendUnavailableError, which names what to install, and sets exit code 2; returns null then.
  */
-export async function selectCliDevice(device: DeviceName): Promise<Awaited<ReturnType<typeof selectDevice>> | null> {
+export async function selectCliDevice(device: DeviceName, threads?: number): Promise<Awaited<ReturnType<typeof selectDevice>> | null> {
   try {
-    return await selectDevice(device);
+    return await selectDevice(device, { threads });
   } catch (e) {
     if (!(e instanceof BackendUnavailableError)) throw e;
     process.stderr.write(`exodus-snn: BackendUnavailableError: --device ${device}: ${e.message}; or train on the CPU with --device wasm\n`);
@@ -133,7 +134,7 @@ async function trainAction(f: TrainFlags): Promise<void> {
       throw new UsageError(`${runDir} already holds a run; pass --resume to continue it or choose another --out`);
     }
   }
-  const device = await selectCliDevice(f.resume ? cfg.device : f.device);
+  const device = await selectCliDevice(f.resume ? cfg.device : f.device, f.threads);
   if (!device) return;
   cfg.device = device;
   const task = taskFor(cfg);
@@ -169,7 +170,7 @@ async function trainAction(f: TrainFlags): Promise<void> {
   const barPayload = (ep: number) => ({ ep: ep + 1, epochs: cfg.epochs, loss: "-", acc: "-", sps: "-" });
   if (f.resume && !trainer.resume()) throw new UsageError(`${runDir} has no checkpoint to resume from`);
   const startEpoch = trainer.state.epoch;
-  process.stderr.write(`exodus-snn train: ${task.description}; model ${cfg.modelName}; ${cfg.gradient} gradients; ${device} backend; run dir ${runDir}\n`);
+  process.stderr.write(`exodus-snn train: ${task.description}; model ${cfg.modelName}; ${cfg.gradient} gradients; ${describeBackend()}; run dir ${runDir}\n`);
   if (bar && startEpoch < cfg.epochs) bar.start((cfg.epochs - startEpoch) * stepsPerEpoch, 0, barPayload(startEpoch));
   try {
     await trainer.fit();
@@ -204,6 +205,7 @@ export function register(program: Command): void {
     .option("--clip <norm>", "clip gradients to this global L2 norm", posFloatArg)
     .addOption(new Option("--schedule <kind>", "learning-rate schedule").choices(["cosine", "constant"]).default("cosine"))
     .addOption(new Option("--device <name>", "compute backend (auto: wasm if built, else ref; webgpu: GPU through Dawn, see docs/webgpu.md)").choices(["auto", "wasm", "ref", "webgpu"]).default("auto"))
+    .option("--threads <n>", "CPU kernel threads of the wasm backend (default: EXODUS_THREADS, else every core up to 8)", intArg(1))
     .option("--resume", "continue the run in --out from its last checkpoint")
     .option("--limit-train <n>", "use only the first n training samples", intArg(1))
     .option("--limit-test <n>", "use only the first n test samples", intArg(1))

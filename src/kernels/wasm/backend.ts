@@ -371,11 +371,14 @@ export class WasmBackend implements Backend {
 
   /**
    * Blocks of neuron columns of a [T, N] scan with per-neuron parameters read at n % P: any multiple of 4
-   * when P = 1; P = N gives each block its own slice of the parameters (perNeuron); otherwise block starts
+   * when P = 1; P = N gives each block its own slice of the parameters (perNeuron; only when N % 4 = 0, so
+   * every block takes the same row-streaming code as the whole and the bits match); otherwise block starts
    * are multiples of P (and 4), so n % P is the same in the block as in the whole.
    */
   private neuronBlocks(T: number, N: number, P: number): { blocks: [number, number][]; perNeuron: boolean } {
-    if (P === N && P > 1) return { blocks: this.cut(N, 4, T * N), perNeuron: true };
+    if (P === N && P > 1) {
+      return P % 4 === 0 ? { blocks: this.cut(N, 4, T * N), perNeuron: true } : { blocks: [[0, N]], perNeuron: false };
+    }
     return { blocks: this.cut(N, P === 1 ? 4 : (P * 4) / gcd(P, 4), T * N), perNeuron: false };
   }
 
