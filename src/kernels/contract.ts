@@ -73,6 +73,12 @@ export interface Conv2dAttrs {
   cOut: number; kh: number; kw: number;
   strideH: number; strideW: number; padH: number; padW: number;
   outH: number; outW: number;
+  /**
+   * x holds spikes (mostly zeros): conv2d and conv2dBackwardFilter may skip its zeros (cost ∝ nonzeros), as
+   * gemm's aSparse. A hint: results equal the dense kernels' within float32 summation order; backends
+   * without such a path ignore it.
+   */
+  xSparse?: boolean;
 }
 
 /** x:[planes, h, w] → y:[planes, outH, outW]; window kh×kw, stride; no padding. avg = sum / (kh·kw). */

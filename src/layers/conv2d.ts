@@ -17,6 +17,8 @@ export interface Conv2dOptions extends InitOptions {
   padding?: Pair;
   bias?: boolean;
   weightNorm?: boolean;
+  /** The input holds spikes (mostly zeros, e.g. event-camera frames): conv kernels may skip the zeros. */
+  sparseInput?: boolean;
 }
 
 const pair = (v: Pair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === "number" ? [v, v] : v);
@@ -27,9 +29,11 @@ export class Conv2d extends Module {
   readonly padding: [number, number];
   readonly weightNorm: boolean;
   readonly hasBias: boolean;
+  sparseInput: boolean;
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
     super();
+    this.sparseInput = !!opts.sparseInput;
     this.kernelSize = pair(kernelSize, 1);
     this.stride = pair(opts.stride, 1);
     this.padding = pair(opts.padding, 0);
@@ -68,7 +72,7 @@ export class Conv2d extends Module {
       throw new ShapeError(`Conv2d(${this.inChannels}→${this.outChannels}): input must be [T, B, ${this.inChannels}, H, W], got [${x.shape.join(", ")}]`);
     }
     const [T, B, C, H, W] = x.shape as [number, number, number, number, number];
-    const y = conv2d(reshape(x, [T * B, C, H, W]), this.weight(), this.parameter("bias") ?? null, { stride: this.stride, padding: this.padding });
+    const y = conv2d(reshape(x, [T * B, C, H, W]), this.weight(), this.parameter("bias") ?? null, { stride: this.stride, padding: this.padding, sparseInput: this.sparseInput });
     return reshape(y, [T, B, ...y.shape.slice(1)]);
   }
 

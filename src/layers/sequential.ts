@@ -1,10 +1,11 @@
 /**
  * Sequential: runs child modules in order (named "0", "1", … like torch.nn.Sequential, so parameter names
- * such as "0.weight" match PyTorch state dicts). A Linear after a spiking layer (possibly through
+ * such as "0.weight" match PyTorch state dicts). A Linear or Conv2d after a spiking layer (possibly through
  * Flatten/Dropout/pooling) is told its input is sparse spikes.
  */
 import { SpikingLayer } from "../neurons/spiking-layer.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { Conv2d } from "./conv2d.js";
 import { Dropout } from "./dropout.js";
 import { Flatten } from "./flatten.js";
 import { Linear } from "./linear.js";
@@ -20,7 +21,7 @@ export class Sequential extends Module {
     let spikesIn = false;
     layers.forEach((m, i) => {
       this.registerModule(String(i), m);
-      if (m instanceof Linear && spikesIn) m.sparseInput = true;
+      if ((m instanceof Linear || m instanceof Conv2d) && spikesIn) m.sparseInput = true;
       if (m instanceof SpikingLayer) spikesIn = true;
       else if (!(m instanceof Flatten || m instanceof Dropout || m instanceof SumPool2d || m instanceof AvgPool2d)) spikesIn = false;
     });

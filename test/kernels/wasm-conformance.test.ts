@@ -272,6 +272,31 @@ function miscCases(): Case[] {
   return out;
 }
 
+/** conv2d / weight gradient with xSparse on spike (and spike-count) inputs: the event-driven kernels. */
+function convSparseCases(): Case[] {
+  const out: Case[] = [];
+  const shapes = [
+    { batch: 3, cIn: 2, h: 11, w: 9, cOut: 6, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 },
+    { batch: 2, cIn: 3, h: 10, w: 13, cOut: 5, kh: 3, kw: 2, strideH: 2, strideW: 3, padH: 1, padW: 2 },
+    { batch: 5, cIn: 2, h: 8, w: 8, cOut: 7, kh: 1, kw: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 },
+  ];
+  for (const density of [0, 0.001, 0.5, 1])
+    for (const s of shapes) {
+      const outH = Math.floor((s.h + 2 * s.padH - s.kh) / s.strideH) + 1;
+      const outW = Math.floor((s.w + 2 * s.padW - s.kw) / s.strideW) + 1;
+      const at = { ...s, outH, outW, xSparse: true };
+      const xl = s.batch * s.cIn * s.h * s.w, wl = s.cOut * s.cIn * s.kh * s.kw, yl = s.batch * s.cOut * outH * outW;
+      // spikes, some of them counts of 2 (MultiSpike / sum pooling)
+      const x = Float32Array.from(spikes(xl, density), (v) => v * (rng.random() < 0.2 ? 2 : 1));
+      const tag = `${s.batch}x${s.cIn}x${s.h}x${s.w}→${s.cOut} k${s.kh}x${s.kw} s${s.strideH},${s.strideW} p${s.padH},${s.padW} density=${density}`;
+      out.push({ name: `conv2d xSparse ${tag}`, kernel: "conv2d", inputs: { x, w: rand(wl) }, outputs: { y: yl }, attrs: at,
+        tol: sumTol(2 * s.cIn * s.kh * s.kw) });
+      out.push({ name: `conv2dBackwardFilter xSparse ${tag}`, kernel: "conv2dBackwardFilter", inputs: { x, dy: rand(yl) },
+        outputs: { dw: wl }, attrs: at, tol: sumTol(2 * s.batch * outH * outW) });
+    }
+  return out;
+}
+
 function convCases(): Case[] {
   const out: Case[] = [];
   const shapes = [
@@ -355,7 +380,7 @@ function checkCase(wasm: Backend, ref: Backend, c: Case): void {
 const FAMILIES: [string, () => Case[]][] = [
   ["gemm", gemmCases], ["gemm spike-sparse", sparseGemmCases], ["lifForward (bit-exact)", lifForwardCases],
   ["lifBackward", lifBackwardCases], ["leaky", leakyCases], ["unary", unaryCases], ["binary", binaryCases],
-  ["fill/copy/permute/reduce/softmax/spike/optim", miscCases], ["conv/pool", convCases],
+  ["fill/copy/permute/reduce/softmax/spike/optim", miscCases], ["conv/pool", convCases], ["conv spike-sparse", convSparseCases],
 ];
 
 const ref = new RefBackend();
@@ -375,7 +400,7 @@ test(`wasm conformance vs ref (seed ${SEED}; rerun with EXODUS_SEED=${SEED})`, a
       await t.test(`${vname}: ${fam}`, () => {
         const cases = make();
         // Force the sparse kernels even at 50 % / 100 % density so they are tested, not skipped by the threshold.
-        wasm.sparseDensityMax = fam === "gemm spike-sparse" ? 1.01 : undefined;
+        wasm.sparseDensityMax = fam.endsWith("spike-sparse") ? 1.01 : undefined;
         for (const c of cases) checkCase(wasm, ref, c);
         wasm.sparseDensityMax = undefined;
       });

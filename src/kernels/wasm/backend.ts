@@ -11,7 +11,7 @@ import v8 from "node:v8";
 import { ConfigError } from "../../errors.js";
 import { kernelsOverViews } from "../array-backend.js";
 import type {
-  Backend, BinaryOp, Buf, DType, FArray, Kernels, MemoryStats, SurrogateSpec, UnaryOp,
+  Backend, BinaryOp, Buf, Conv2dAttrs, DType, FArray, Kernels, MemoryStats, SurrogateSpec, UnaryOp,
 } from "../contract.js";
 import { refArrayKernels } from "../ref/index.js";
 import { registerBackend } from "../registry.js";
@@ -42,6 +42,16 @@ interface WasmExports {
   countNonzeroTo(x: number, len: number, out: number): void;
   transposeBlocks(src: number, dst: number, outer: number, rows: number, cols: number, inner: number): void;
   fillF32(y: number, n: number, value: number): void;
+  conv2dSparse(x: number, wT: number, y: number, nb: number, cIn: number, h: number, w: number, cOut: number, kh: number,
+    kw: number, sH: number, sW: number, pH: number, pW: number, outH: number, outW: number, scratch: number): void;
+  conv2dSparseFilter(x: number, dy: number, dwT: number, nb: number, cIn: number, h: number, w: number, cOut: number,
+    kh: number, kw: number, sH: number, sW: number, pH: number, pW: number, outH: number, outW: number, scratch: number): void;
+  conv2dBatch(x: number, w: number, y: number, nb: number, cIn: number, h: number, wd: number, cOut: number, kh: number,
+    kw: number, sH: number, sW: number, pH: number, pW: number, outH: number, outW: number, col: number, gs: number): void;
+  conv2dBackwardDataBatch(dy: number, w: number, dx: number, nb: number, cIn: number, h: number, wd: number, cOut: number,
+    kh: number, kw: number, sH: number, sW: number, pH: number, pW: number, outH: number, outW: number, col: number, gs: number): void;
+  conv2dBackwardFilterBatch(x: number, dy: number, dw: number, nb: number, cIn: number, h: number, wd: number, cOut: number,
+    kh: number, kw: number, sH: number, sW: number, pH: number, pW: number, outH: number, outW: number, col: number, gs: number): void;
   copyF32(dst: number, src: number, n: number): void;
   lifForward(x: number, v0: number, alpha: number, theta: number, sub: number, minV: number, spikes: number, v: number,
     T: number, N: number, P: number, maxSpikes: number, scratch: number, ld: number): void;
@@ -84,6 +94,12 @@ export type WasmVariant = "relaxed" | "simd";
  */
 export const SPARSE_DENSITY_MAX = { rows: 0.35, transA: 0.2 } as const;
 
+/**
+ * Below this fraction of nonzeros in x, conv2d and its weight gradient with xSparse take the spike-driven
+ * kernels (assembly/conv.ts). Measured: see bench/kernels.ts (conv sweep) and bench/RESULTS.md.
+ */
+export const CONV_SPARSE_DENSITY_MAX = 0.15;
+
 /** Calls below these sizes run on one thread (a dispatch costs ~10–30 µs): floats streamed, multiply-adds. */
 const PAR_MIN_ELEMS = 1 << 16;
 const PAR_MIN_MACS = 1 << 21;
@@ -92,7 +108,7 @@ const PAR_MIN_MACS = 1 << 21;
 const PARALLEL_EXPORTS = [
   "gemm", "gemmSparseA", "gemmSparseAT", "countNonzeroTo", "lifForward", "lifBackward", "leakyForward",
   "leakyBackward", "unary", "binary", "reduce", "spikeFn", "surrogateGrad", "adamUpdate", "sgdUpdate", "fillF32",
-  "copyF32",
+  "copyF32", "conv2dSparse", "conv2dSparseFilter", "conv2dBatch", "conv2dBackwardDataBatch", "conv2dBackwardFilterBatch",
 ] as const;
 type ParallelExport = (typeof PARALLEL_EXPORTS)[number];
 
@@ -440,6 +456,22 @@ export class WasmBackend implements Backend {
     this.par("copyF32", blocks.map(([s, e]) => [dst + 4 * s, src + 4 * s, e - s]));
   }
 
+  /** Multiply-adds of the last spike-sparse conv chosen by convSparse (for the thread split). */
+  private convSparseWork = 0;
+
+  /**
+   * Whether a conv2d / weight-gradient call with this x takes the spike-driven kernels: the caller marked x
+   * as spikes (xSparse) and its measured density is at most CONV_SPARSE_DENSITY_MAX (or the override).
+   */
+  private convSparse(x: Buf, at: Conv2dAttrs): boolean {
+    if (!at.xSparse) return false;
+    const n = at.batch * at.cIn * at.h * at.w;
+    if (n === 0) return false;
+    const nnz = this.countNonzero(this.p(x), n);
+    this.convSparseWork = nnz * at.kh * at.kw * at.cOut;
+    return nnz <= (this.sparseDensityMax ?? CONV_SPARSE_DENSITY_MAX) * n;
+  }
+
   /** dst[0..P) += each scratch row of P floats (the α-gradients of the other threads' blocks). */
   private addPartials(dst: Buf, rows: number[], P: number): void {
     if (rows.length === 0) return;
@@ -512,10 +544,28 @@ export class WasmBackend implements Backend {
       conv2d: ({ x, w, y }, at) => {
         const { batch, cIn, h, w: W, cOut, kh, kw, strideH, strideW, padH, padW, outH, outW } = at;
         const K = cIn * kh * kw, HW = outH * outW;
+        if (this.convSparse(x, at)) {
+          // channels-last weights [K, cOut]: each input spike adds whole rows of them
+          const wT = this.scratch("convWT", K * cOut * 4);
+          ex.transposeBlocks(this.p(w), wT, 1, cOut, K, 1);
+          const px = this.p(x), py = this.p(y);
+          this.par("conv2dSparse", this.cut(batch, 1, this.convSparseWork, PAR_MIN_MACS).map(([s, e], t) =>
+            [px + 4 * s * cIn * h * W, wT, py + 4 * s * cOut * HW, e - s, cIn, h, W, cOut, kh, kw, strideH, strideW, padH, padW,
+              outH, outW, this.scratch(`convT${t}`, HW * cOut * 4)]));
+          return;
+        }
         const direct = isPointwise(at);
-        const col = direct ? 0 : this.scratch("col", K * HW * 4);
-        this.scratch("gemm0", ex.gemmScratchBytes());
         const px = this.p(x), pw = this.p(w), py = this.p(y);
+        const blocks = this.cut(batch, 1, batch * cOut * HW * K, PAR_MIN_MACS);
+        if (blocks.length > 1) {
+          // images split between threads, each with its own im2col and gemm scratch
+          this.par("conv2dBatch", blocks.map(([s, e], t) => [px + 4 * s * cIn * h * W, pw, py + 4 * s * cOut * HW, e - s, cIn, h, W,
+            cOut, kh, kw, strideH, strideW, padH, padW, outH, outW, direct ? 0 : this.scratch(`col${t}`, K * HW * 4),
+            this.scratch(`gemm${t}`, ex.gemmScratchBytes())]));
+          return;
+        }
+        const col = direct ? 0 : this.scratch("col0", K * HW * 4);
+        this.scratch("gemm0", ex.gemmScratchBytes());
         for (let b = 0; b < batch; b++) {
           const xb = px + b * cIn * h * W * 4;
           if (!direct) ex.im2col(xb, col, cIn, h, W, kh, kw, strideH, strideW, padH, padW, outH, outW);
@@ -527,9 +577,16 @@ export class WasmBackend implements Backend {
         const { batch, cIn, h, w: W, cOut, kh, kw, strideH, strideW, padH, padW, outH, outW } = at;
         const K = cIn * kh * kw, HW = outH * outW;
         const direct = isPointwise(at);
-        const col = direct ? 0 : this.scratch("col", K * HW * 4);
-        this.scratch("gemm0", ex.gemmScratchBytes());
         const pdy = this.p(dy), pw = this.p(w), pdx = this.p(dx);
+        const blocks = this.cut(batch, 1, batch * cOut * HW * K, PAR_MIN_MACS);
+        if (blocks.length > 1) {
+          this.par("conv2dBackwardDataBatch", blocks.map(([s, e], t) => [pdy + 4 * s * cOut * HW, pw, pdx + 4 * s * cIn * h * W, e - s,
+            cIn, h, W, cOut, kh, kw, strideH, strideW, padH, padW, outH, outW, direct ? 0 : this.scratch(`col${t}`, K * HW * 4),
+            this.scratch(`gemm${t}`, ex.gemmScratchBytes())]));
+          return;
+        }
+        const col = direct ? 0 : this.scratch("col0", K * HW * 4);
+        this.scratch("gemm0", ex.gemmScratchBytes());
         for (let b = 0; b < batch; b++) {
           const dxb = pdx + b * cIn * h * W * 4;
           // dcol[K, HW] = wᵀ·dy_b, then scattered back (col2im zeroes dx_b first)
@@ -542,10 +599,32 @@ export class WasmBackend implements Backend {
         const { batch, cIn, h, w: W, cOut, kh, kw, strideH, strideW, padH, padW, outH, outW } = at;
         const K = cIn * kh * kw, HW = outH * outW;
         if (batch === 0) { this.fillPtr(this.p(dw), cOut * K, 0); return; }
+        if (this.convSparse(x, at)) {
+          // per block of images a channels-last partial dwᵀ [K, cOut]; summed, then transposed into dw
+          const px = this.p(x), pdy = this.p(dy);
+          const parts = this.cut(batch, 1, this.convSparseWork, PAR_MIN_MACS).map(([s, e], t) =>
+            [px + 4 * s * cIn * h * W, pdy + 4 * s * cOut * HW, this.scratch(`convDW${t}`, K * cOut * 4), e - s, cIn, h, W, cOut,
+              kh, kw, strideH, strideW, padH, padW, outH, outW, this.scratch(`convT${t}`, HW * cOut * 4)]);
+          this.par("conv2dSparseFilter", parts);
+          const dwT = parts[0]![2]!;
+          for (const pt of parts.slice(1)) ex.binary(dwT, pt[2]!, dwT, K * cOut, BINARY_OPS.add, 0, 1, 1);
+          ex.transposeBlocks(dwT, this.p(dw), 1, K, cOut, 1);
+          return;
+        }
         const direct = isPointwise(at);
-        const col = direct ? 0 : this.scratch("col", K * HW * 4);
-        this.scratch("gemm0", ex.gemmScratchBytes());
         const px = this.p(x), pdy = this.p(dy), pdw = this.p(dw);
+        const blocks = this.cut(batch, 1, batch * cOut * HW * K, PAR_MIN_MACS);
+        if (blocks.length > 1) {
+          // block 0 writes dw, the others partial sums in scratch, added below
+          const parts = blocks.map(([s, e], t) => [px + 4 * s * cIn * h * W, pdy + 4 * s * cOut * HW,
+            t === 0 ? pdw : this.scratch(`convDWd${t}`, cOut * K * 4), e - s, cIn, h, W, cOut, kh, kw, strideH, strideW, padH, padW,
+            outH, outW, direct ? 0 : this.scratch(`col${t}`, K * HW * 4), this.scratch(`gemm${t}`, ex.gemmScratchBytes())]);
+          this.par("conv2dBackwardFilterBatch", parts);
+          for (const pt of parts.slice(1)) ex.binary(pdw, pt[2]!, pdw, cOut * K, BINARY_OPS.add, 0, 1, 1);
+          return;
+        }
+        const col = direct ? 0 : this.scratch("col0", K * HW * 4);
+        this.scratch("gemm0", ex.gemmScratchBytes());
         for (let b = 0; b < batch; b++) {
           const xb = px + b * cIn * h * W * 4;
           if (!direct) ex.im2col(xb, col, cIn, h, W, kh, kw, strideH, strideW, padH, padW, outH, outW);

@@ -74,6 +74,8 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null, opts: { aSparse?
 export interface Conv2dOptions {
   stride?: number | [number, number];
   padding?: number | [number, number];
+  /** x holds spikes (mostly zeros): the forward and the weight gradient may skip zeros (Conv2dAttrs.xSparse). */
+  sparseInput?: boolean;
 }
 
 function pair(v: number | [number, number] | undefined, d: number): [number, number] {
@@ -93,7 +95,7 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: Conv2dO
   const outH = Math.floor((h + 2 * padH - kh) / strideH) + 1;
   const outW = Math.floor((wd + 2 * padW - kw) / strideW) + 1;
   if (outH < 1 || outW < 1) throw new ShapeError(`conv2d: kernel ${kh}×${kw} does not fit input ${h}×${wd} with padding ${padH},${padW}`);
-  const at: Conv2dAttrs = { batch, cIn, h, w: wd, cOut, kh, kw, strideH, strideW, padH, padW, outH, outW };
+  const at: Conv2dAttrs = { batch, cIn, h, w: wd, cOut, kh, kw, strideH, strideW, padH, padW, outH, outW, xSparse: !!opts.sparseInput };
   const y = empty([batch, cOut, outH, outW], x.dtype, x.backend);
   kernel(x.backend, "conv2d", { x: x.buf, w: w.buf, y: y.buf }, at);
   record("conv2d", [x, w], [y], ([g]) => {

@@ -4,7 +4,7 @@
 export { gemm, gemmScratchBytes, gemmSparseA, gemmSparseAT, countNonzero, countNonzeroTo, transposeBlocks } from "./gemm";
 export { lifForward, lifBackward, lifScratchBytes, leakyForward, leakyBackward, surrogateGrad, spikeFn } from "./lif";
 export { fillF32, copyF32, unary, binary, reduce, softmaxCrossEntropy, adamUpdate, sgdUpdate } from "./elementwise";
-export { im2col, col2im, pool2d, pool2dBackward } from "./conv";
+export { im2col, col2im, pool2d, pool2dBackward, conv2dSparse, conv2dSparseFilter, conv2dBatch, conv2dBackwardDataBatch, conv2dBackwardFilterBatch } from "./conv";
 
 /** First byte after the module's static data: where the JS allocator may start. */
 export function heapBase(): usize {
