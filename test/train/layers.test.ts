@@ -14,7 +14,8 @@ import { AvgPool2d, SumPool2d } from "../../src/layers/pool.js";
 import { Sequential } from "../../src/layers/sequential.js";
 import { LIF } from "../../src/neurons/lif.js";
 import { tidy } from "../../src/tensor/memory.js";
-import { tensor } from "../../src/tensor/ops/index.js";
+import { backward } from "../../src/tensor/grad.js";
+import { mul, sum, tensor } from "../../src/tensor/ops/index.js";
 import { Rng } from "../../src/util/rng.js";
 import { checkModuleGrad } from "./fd.js";
 
@@ -127,12 +128,46 @@ test("Flatten keeps [T, B] and is differentiable; Sequential chains and names li
   checkModuleGrad(seq, [2, 2, 2, 3], "Sequential(Flatten, Linear, Linear)");
 });
 
-test("Sequential marks a Linear after a spiking layer (through Flatten/Dropout/pooling) as sparse input", () => {
+test("Sequential marks a Linear or Conv2d after a spiking layer (through Flatten/Dropout/pooling) as sparse input", () => {
   const l1 = new Linear(4, 4), l2 = new Linear(4, 4), l3 = new Linear(4, 2);
   new Sequential(l1, new LIF({ tauMem: 5 }), new Dropout(0.1), new Flatten(), l2, l3);
   assert.equal(l1.sparseInput, false);
   assert.equal(l2.sparseInput, true);
   assert.equal(l3.sparseInput, false);
+  const c1 = new Conv2d(2, 4, 3), c2 = new Conv2d(4, 4, 3), c3 = new Conv2d(4, 4, 1);
+  new Sequential(c1, new LIF({ tauMem: 5 }), new SumPool2d(2), c2, c3);
+  assert.deepEqual([c1.sparseInput, c2.sparseInput, c3.sparseInput], [false, true, false]);
+});
+
+test("Conv2d with spike input on wasm: the spike-driven path gives the dense path's output and gradients", async () => {
+  await import("../../src/kernels/wasm/backend.js");
+  setBackendSync("wasm");
+  try {
+    const rng = new Rng(21);
+    const conv = new Conv2d(3, 5, 3, { rng, stride: [1, 2], padding: 1 });
+    const [T, B, C, H, W] = [4, 3, 3, 9, 10];
+    // 5 % spikes, a few of them counts of 2: below the sparse threshold, so xSparse takes the event-driven kernels
+    const x = Array.from({ length: T * B * C * H * W }, () => (rng.random() < 0.05 ? (rng.random() < 0.2 ? 2 : 1) : 0));
+    const r = (n: number) => Array.from({ length: n }, () => rng.uniform(-1, 1));
+    let R: number[] | null = null;
+    const run = (sparse: boolean) => tidy(() => {
+      conv.sparseInput = sparse;
+      conv.zeroGrad();
+      const xt = tensor(x, [T, B, C, H, W], { requiresGrad: true });
+      const y = conv.forward(xt);
+      R ??= r(y.size);
+      backward(sum(mul(y, tensor(R, [...y.shape]))));
+      return { y: Array.from(y.dataSync()), dx: Array.from(xt.grad!.dataSync()), dw: Array.from(conv.parameter("weight")!.grad!.dataSync()),
+        db: Array.from(conv.parameter("bias")!.grad!.dataSync()) };
+    });
+    const dense = run(false), sparse = run(true);
+    for (const k of ["y", "dx", "dw", "db"] as const) {
+      const scale = Math.max(...dense[k].map(Math.abs));
+      dense[k].forEach((v, i) => assert.ok(Math.abs(v - sparse[k][i]!) <= 1e-5 * scale, `${k}[${i}]: dense ${v} vs spike-driven ${sparse[k][i]}`));
+    }
+  } finally {
+    setBackendSync("ref");
+  }
 });
 
 test("Dropout: identity in eval; in training zeroes ≈p and scales survivors by 1/(1−p); gradient uses the same mask", () => {
