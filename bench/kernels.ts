@@ -3,9 +3,11 @@
  * relaxed-SIMD FMA) at 1024³ and the skinny training shapes 8000×512×512 (+ transposed variants), spike-sparse
  * vs dense gemm over a density sweep (how SPARSE_DENSITY_MAX in src/kernels/wasm/backend.ts was chosen), and
  * LIF forward / EXODUS backward neuron-steps/s. Prints a table, then one JSON line. `npm run bench:kernels`;
- * `--quick` runs fewer repetitions. Each number is the best of a few runs, by wall clock and by process
- * CPU time (`*_cpu` keys): on the shared 2-core machines other jobs steal the core, and CPU time tracks
- * the kernel better than the wall clock does (it still counts cycles lost to a busy SMT sibling).
+ * `--quick` runs fewer repetitions, `--sparse` only the density sweep, `--lif` only the neuron scans. Each
+ * number is the best of a few runs, by wall clock and by process CPU time (`*_cpu` keys): on the shared
+ * 2-core machines other jobs steal the core, and CPU time tracks the kernel better than the wall clock does
+ * (it still counts cycles lost to a busy SMT sibling). CPU time is the whole process's: on a backend with kernel threads (the default) it sums all threads, including
+ * workers spinning between calls, so those rows say so and only one-thread rows give a per-kernel CPU time.
  */
 import type { Backend, Buf, GemmAttrs } from "../src/kernels/contract.js";
 import { RefBackend } from "../src/kernels/ref/backend.js";
@@ -15,6 +17,8 @@ import { Rng } from "../src/util/rng.js";
 const quick = process.argv.includes("--quick");
 /** `--lif`: only the neuron scans (both wasm variants, backward with and without dα). */
 const lifOnly = process.argv.includes("--lif");
+/** `--sparse`: only the spike-sparse vs dense density sweep. */
+const sparseOnly = process.argv.includes("--sparse");
 const REPS = quick ? 3 : 5;
 const rng = new Rng(1234);
 const rows: [string, string][] = [];
@@ -59,9 +63,11 @@ function gemmGflops(be: Backend, at: GemmAttrs, density?: number, reps = REPS): 
 const attrs = (m: number, n: number, k: number, transA = false, transB = false, aSparse = false): GemmAttrs =>
   ({ m, n, k, transA, transB, accumulate: false, aSparse });
 
-function record(label: string, key: string, value: Timing, unit: string): void {
+/** `threads` > 1: the CPU time summed over that many threads (see the header), labelled as such. */
+function record(label: string, key: string, value: Timing, unit: string, threads = 1): void {
   const d = unit === "GFLOP/s" ? 1 : 2;
-  rows.push([label, `${value.wall.toFixed(d)} ${unit} (cpu-time ${value.cpu.toFixed(d)})`]);
+  const cpu = threads > 1 ? `cpu-time of all ${threads} threads` : "cpu-time";
+  rows.push([label, `${value.wall.toFixed(d)} ${unit} (${cpu} ${value.cpu.toFixed(d)})`]);
   json[key] = Number(value.wall.toFixed(3));
   json[`${key}_cpu`] = Number(value.cpu.toFixed(3));
 }
@@ -75,41 +81,63 @@ json.wasm_variant = relaxed.variant;
 
 if (!lifOnly) {
 // --- dense gemm --------------------------------------------------------------------------------------
+if (!sparseOnly) {
 record("gemm 512³ ref (plain TS)", "gemm_gflops_512_ref", gemmGflops(ref, attrs(512, 512, 512), undefined, 1), "GFLOP/s");
 for (const [name, be] of [["simd", simd], [relaxed.variant, relaxed]] as const) {
-  record(`gemm 1024³ wasm ${name}`, `gemm_gflops_1024_${name}`, gemmGflops(be, attrs(1024, 1024, 1024)), "GFLOP/s");
-  record(`gemm 8000×512×512 NN wasm ${name}`, `gemm_gflops_8000x512x512_nn_${name}`, gemmGflops(be, attrs(8000, 512, 512)), "GFLOP/s");
+  record(`gemm 1024³ wasm ${name}`, `gemm_gflops_1024_${name}`, gemmGflops(be, attrs(1024, 1024, 1024)), "GFLOP/s", be.threads);
+  record(`gemm 8000×512×512 NN wasm ${name}`, `gemm_gflops_8000x512x512_nn_${name}`, gemmGflops(be, attrs(8000, 512, 512)), "GFLOP/s", be.threads);
   // input gradient dX = dY·Wᵀ and weight gradient dW = Xᵀ·dY of a Linear(512→512) over 8000 rows
-  record(`gemm 8000×512×512 NT wasm ${name}`, `gemm_gflops_8000x512x512_nt_${name}`, gemmGflops(be, attrs(8000, 512, 512, false, true)), "GFLOP/s");
-  record(`gemm 512×512×8000 TN wasm ${name}`, `gemm_gflops_512x512x8000_tn_${name}`, gemmGflops(be, attrs(512, 512, 8000, true, false)), "GFLOP/s");
+  record(`gemm 8000×512×512 NT wasm ${name}`, `gemm_gflops_8000x512x512_nt_${name}`, gemmGflops(be, attrs(8000, 512, 512, false, true)), "GFLOP/s", be.threads);
+  record(`gemm 512×512×8000 TN wasm ${name}`, `gemm_gflops_512x512x8000_tn_${name}`, gemmGflops(be, attrs(512, 512, 8000, true, false)), "GFLOP/s", be.threads);
 }
 json.gemm_gflops_1024 = json[`gemm_gflops_1024_${relaxed.variant}`]!;
 json.gemm_gflops_1024_cpu = json[`gemm_gflops_1024_${relaxed.variant}_cpu`]!;
+}
 
 // --- spike-sparse vs dense -----------------------------------------------------------------------------
-// Effective GFLOP/s (dense flop count / time) so sparse and dense compare directly.
-const sweep = quick ? [0.05, 0.2] : [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5];
-let crossNN = 0, crossTN = 0;
-for (const d of sweep) {
-  relaxed.sparseDensityMax = -1;
-  const denseNN = gemmGflops(relaxed, attrs(8000, 512, 512, false, false, true), d, 3);
-  const denseTN = gemmGflops(relaxed, attrs(512, 512, 8000, true, false, true), d, 3);
-  relaxed.sparseDensityMax = 2;
-  const sparseNN = gemmGflops(relaxed, attrs(8000, 512, 512, false, false, true), d, 3);
-  const sparseTN = gemmGflops(relaxed, attrs(512, 512, 8000, true, false, true), d, 3);
-  relaxed.sparseDensityMax = undefined;
-  const pct = Math.round(d * 100);
-  record(`spike gemm NN 8000×512×512 @${pct}%: sparse/dense`, `sparse_speedup_nn_${pct}`, ratio(sparseNN, denseNN), "x");
-  record(`spike gemm TN 512×512×8000 @${pct}%: sparse/dense`, `sparse_speedup_tn_${pct}`, ratio(sparseTN, denseTN), "x");
-  if (sparseNN.cpu > denseNN.cpu) crossNN = d;
-  if (sparseTN.cpu > denseTN.cpu) crossTN = d;
+// Effective GFLOP/s (dense flop count / time) so sparse and dense compare directly. Run on the default backend
+// (kernel threads: what gemm really gets, and what SPARSE_DENSITY_MAX is set from) by wall clock, and on a
+// one-thread backend by wall clock and CPU time. process.cpuUsage() counts every thread of the process
+// (workers, and their spin while waiting for the next call), so CPU time means something only with threads: 1;
+// the threaded rows print wall clock only. Shapes: a·b and the weight gradient aᵀ·b of Linear(512→512) over
+// 8000 rows, and (full run) aᵀ·b of Linear(1024→1024).
+const one = new WasmBackend({ threads: 1 });
+const sweep = quick ? [0.05, 0.2] : [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
+const shapes: [string, GemmAttrs][] = [
+  ["NN 8000×512×512", attrs(8000, 512, 512, false, false, true)],
+  ["TN 512×512×8000", attrs(512, 512, 8000, true, false, true)],
+  ...(quick ? [] : [["TN 1024×1024×8000", attrs(1024, 1024, 8000, true, false, true)] as [string, GemmAttrs]]),
+];
+for (const [be, tag] of [[relaxed, `${relaxed.threads} threads`], [one, "1 thread"]] as const) {
+  const cross = shapes.map(() => 0);
+  for (const d of sweep) {
+    const pct = Math.round(d * 100);
+    shapes.forEach(([name, at], si) => {
+      be.sparseDensityMax = -1;
+      const dense = gemmGflops(be, at, d, 3);
+      be.sparseDensityMax = 2;
+      const sparse = gemmGflops(be, at, d, 3);
+      be.sparseDensityMax = undefined;
+      const r = ratio(sparse, dense);
+      const key = `sparse_speedup_${name.split(" ")[0]!.toLowerCase()}_${at.m === 1024 ? "1024_" : ""}${pct}${be.threads > 1 ? "_mt" : ""}`;
+      if (be.threads > 1) {
+        rows.push([`spike gemm ${name} @${pct}% (${tag}): sparse/dense`, `${r.wall.toFixed(2)} x (wall)`]);
+        json[key] = Number(r.wall.toFixed(3));
+        if (r.wall > 1) cross[si] = d;
+      } else {
+        record(`spike gemm ${name} @${pct}% (${tag}): sparse/dense`, key, r, "x");
+        if (r.cpu > 1) cross[si] = d;
+      }
+    });
+  }
+  // highest swept density at which sparse still wins (threaded: wall clock; one thread: CPU time); 0: none
+  shapes.forEach(([name], si) => {
+    json[`sparse_crossover_${name.split(" ")[0]!.toLowerCase()}${name.includes("1024") ? "_1024" : ""}${be.threads > 1 ? "_mt" : ""}`] = cross[si]!;
+  });
 }
-json.sparse_crossover_nn = crossNN;
-json.sparse_crossover_tn = crossTN;
 }
-
 // --- neuron scans --------------------------------------------------------------------------------------
-for (const be of lifOnly ? [simd, relaxed] : [relaxed]) {
+for (const be of lifOnly ? [simd, relaxed] : sparseOnly ? [] : [relaxed]) {
   const T = 500, N = quick ? 4096 * 4 : 4096 * 16, P = 4096;
   const sfx = lifOnly ? `_${be.variant}` : "";
   const lrng = new Rng(99);
@@ -128,17 +156,17 @@ for (const be of lifOnly ? [simd, relaxed] : [relaxed]) {
   const bwd = time(() => be.kernels.lifBackward!({ gS, v, alpha, theta, sub, dx, dv0, spikes, v0, dAlpha }, bat), reps);
   const steps = T * N;
   const tag = lifOnly ? ` ${be.variant}` : "";
-  record(`lifForward${tag} T=${T} N=${N}`, `lif_fwd_gsteps${sfx}`, per(steps, fwd, 1e9), "G neuron-steps/s");
-  record(`lifBackward${tag} exodus (+dα) T=${T} N=${N}`, `lif_bwd_gsteps${sfx}`, per(steps, bwd, 1e9), "G neuron-steps/s");
+  record(`lifForward${tag} T=${T} N=${N}`, `lif_fwd_gsteps${sfx}`, per(steps, fwd, 1e9), "G neuron-steps/s", be.threads);
+  record(`lifBackward${tag} exodus (+dα) T=${T} N=${N}`, `lif_bwd_gsteps${sfx}`, per(steps, bwd, 1e9), "G neuron-steps/s", be.threads);
   if (lifOnly) {
     const bwd0 = time(() => be.kernels.lifBackward!({ gS, v, alpha, theta, sub, dx, dv0 }, bat), reps);
-    record(`lifBackward${tag} exodus (no dα) T=${T} N=${N}`, `lif_bwd_noalpha_gsteps${sfx}`, per(steps, bwd0, 1e9), "G neuron-steps/s");
+    record(`lifBackward${tag} exodus (no dα) T=${T} N=${N}`, `lif_bwd_noalpha_gsteps${sfx}`, per(steps, bwd0, 1e9), "G neuron-steps/s", be.threads);
   }
   record(`LIF EXODUS fwd+bwd${tag} T=${T} N=${N}`, `lif_fwd_bwd_gsteps${sfx}`,
-    per(steps, { wall: fwd.wall + bwd.wall, cpu: fwd.cpu + bwd.cpu }, 1e9), "G neuron-steps/s");
+    per(steps, { wall: fwd.wall + bwd.wall, cpu: fwd.cpu + bwd.cpu }, 1e9), "G neuron-steps/s", be.threads);
   for (const b of [x, v0, alpha, theta, sub, spikes, v, gS, dx, dv0, dAlpha]) be.free(b);
 }
-if (!lifOnly) {
+if (!lifOnly && !sparseOnly) {
   // ref on a slice of the same problem, for the ratio
   const T = 500, P = 4096, Nr = 4096;
   const rb = new RefBackend();

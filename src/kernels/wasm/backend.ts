@@ -37,7 +37,8 @@ interface WasmExports {
     csB: number, ldc: number, acc: number, alpha: number, scratch: number): void;
   gemmScratchBytes(): number;
   gemmSparseA(a: number, b: number, c: number, m: number, n: number, k: number, acc: number, alpha: number, idx: number): void;
-  gemmSparseAT(a: number, b: number, c: number, m: number, n: number, k: number, acc: number, alpha: number, lda: number): void;
+  gemmSparseAT(a: number, b: number, c: number, m: number, n: number, k: number, acc: number, alpha: number, lda: number,
+    kb: number, scratch: number): void;
   countNonzero(x: number, len: number): number;
   countNonzeroTo(x: number, len: number, out: number): void;
   transposeBlocks(src: number, dst: number, outer: number, rows: number, cols: number, inner: number): void;
@@ -88,11 +89,29 @@ export type WasmVariant = "relaxed" | "simd";
 
 /**
  * Below these fractions of nonzeros in `a`, gemm with `aSparse` takes the spike-sparse path (per call, after
- * counting a's nonzeros). Measured by bench/kernels.ts on the 2-core dev machine (Zen 4, relaxed build,
- * dense ≈ 48 GFLOP/s cpu-time): at 8000×512×512 sparse wins up to ≈ 45 % density for a·b and a·bᵀ, and up
- * to ≈ 28 % for the weight-gradient shape aᵀ·b (row scatter); thresholds leave a margin for timing noise.
+ * counting a's nonzeros); for the weight-gradient shape aᵀ·b the fraction is transA·n/(n + SPARSE_AT_N0).
+ * Measured with `node --import tsx bench/kernels.ts --sparse` (random 0/1 spikes; default backend, 2 kernel
+ * threads, wall clock; the one-thread CPU-time sweep agrees within ~0.1×) on the shared 2-core dev machine
+ * (AMD EPYC, Zen 4, relaxed build), sparse time vs dense:
+ * - a·b, 8000×512×512: 0.47 at 20 %, 0.69 at 30 %, 0.90 at 40 %, 1.08 at 50 % density (unchanged kernel).
+ * - aᵀ·b, m=n=512 and 1024, k=8000: 0.36/0.31 at 20 %, 0.71/0.67 at 50 %, 0.94/0.88 at 70 % (indexed
+ *   gather kernel); it loses from ≈ 75 %.
+ * - aᵀ·b with narrow c (n = 10…384; m=128, k=2000 and m=1024, k=8000; ad-hoc sweeps, not in the bench):
+ *   the per-nonzero overhead (index, b packing, strip padding) weighs more: it crosses at ≈ 3–8 % for
+ *   n = 10–24, ≈ 30 % (m=128) / 45 % (m=1024) for n = 48, ≈ 45 % / > 50 % for n = 96, > 50 % from n = 192.
+ * transA·n/(n + 200) gives 0.42 at n=1024, 0.36 at 512, 0.25 at 192, 0.16 at 96, 0.12 at 64, 0.10 at 48,
+ * 0.05 at 24, 0.02 at 10: below the measured crossovers (at n = 24 about at the lowest, where the two paths
+ * cost about the same), with room for timing noise and less regular spike patterns. (A layer whose density
+ * sits at its threshold takes both paths and so holds both paths' scratch.)
  */
-export const SPARSE_DENSITY_MAX = { rows: 0.35, transA: 0.2 } as const;
+export const SPARSE_DENSITY_MAX = { rows: 0.35, transA: 0.5 } as const;
+/** Narrow-c scale of the aᵀ·b threshold (see SPARSE_DENSITY_MAX). */
+const SPARSE_AT_N0 = 200;
+/**
+ * Below this fraction of nonzeros aᵀ·b scatters rows of b into c (no index) instead of indexing a and
+ * gathering (see gemmSparseAT): measured equal at ≈ 3 % for n = 1024, ≈ 5–8 % for n ≤ 384.
+ */
+const SPARSE_AT_SCATTER_MAX = 0.04;
 
 /**
  * Below this fraction of nonzeros in x, conv2d and its weight gradient with xSparse take the spike-driven
@@ -416,7 +435,8 @@ export class WasmBackend implements Backend {
     const acc = accumulate ? 1 : 0;
     if (aSparse && m > 0 && n > 0 && k > 0) {
       const nnz = this.countNonzero(a, m * k);
-      if (nnz <= (this.sparseDensityMax ?? (transA ? SPARSE_DENSITY_MAX.transA : SPARSE_DENSITY_MAX.rows)) * m * k) {
+      const max = transA ? (SPARSE_DENSITY_MAX.transA * n) / (n + SPARSE_AT_N0) : SPARSE_DENSITY_MAX.rows;
+      if (nnz <= (this.sparseDensityMax ?? max) * m * k) {
         let bp = b;
         if (transB) {
           // b is stored [n, k]: make it [k, n] so nonzero entries of a select contiguous rows
@@ -425,9 +445,18 @@ export class WasmBackend implements Backend {
         }
         const work = nnz * n + m * n;
         if (transA) {
-          // a stored [k, m]: a thread owns a block of c's rows, i.e. of a's columns (row stride m)
-          this.par("gemmSparseAT", this.cut(m, 4, work, PAR_MIN_MACS).map(([s, e]) =>
-            [a + 4 * s, bp, c + 4 * s * n, e - s, n, k, acc, alpha, m]));
+          // a stored [k, m]: a thread owns a block of c's rows, i.e. of a's columns (row stride m). Below
+          // SPARSE_AT_SCATTER_MAX it scatters rows of b into c (kb = 0); above, it indexes its columns' nonzeros
+          // kb rows of a at a time (kb sized so the block's index, 8 bytes a nonzero, is ≈ 128 KiB and stays in
+          // L2) and gathers them into c (see gemmSparseAT).
+          const scatter = nnz < SPARSE_AT_SCATTER_MAX * m * k;
+          this.par("gemmSparseAT", this.cut(m, 4, work, PAR_MIN_MACS).map(([s, e], t) => {
+            const rows = e - s;
+            const kb = scatter ? 0 : Math.min(k, Math.max(256, Math.min(2048, Math.round((16384 * m * k) / (Math.max(nnz, 1) * rows)))));
+            // a block's entries are at most all nonzeros, or kb·rows (the scratch keeps the largest call's size)
+            const bytes = scatter ? 0 : 16 * (rows + 1) + 160 + 96 * kb + 8 * Math.min(nnz, kb * rows);
+            return [a + 4 * s, bp, c + 4 * s * n, rows, n, k, acc, alpha, m, kb, scatter ? 0 : this.scratch(`sparseAT${t}`, bytes)];
+          }));
         } else {
           this.par("gemmSparseA", this.cut(m, 1, work, PAR_MIN_MACS).map(([s, e], t) =>
             [a + 4 * s * k, bp, c + 4 * s * n, e - s, n, k, acc, alpha, this.scratch(`sparseIdx${t}`, k * 4)]));

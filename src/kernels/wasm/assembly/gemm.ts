@@ -237,20 +237,189 @@ export function gemmSparseA(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32
   }
 }
 
-/**
- * Spike-sparse weight-gradient shape c[m,n] (+)= alpha·aᵀ·b with a stored [k,m] (spikes, row stride lda ≥ m), b [k,n]:
- * for each row p of a, every nonzero a[p,i] adds alpha·a[p,i]·b[p,:] to row i of c.
- */
-export function gemmSparseAT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, accumulate: i32, alpha: f32,
-  lda: i32): void {
+/** Columns of c per strip of gemmSparseAT: 6 v128 accumulators. V8 loads all of an entry's b vectors before
+ * the FMAs, so 8 accumulators (or 7) ran out of xmm registers and spilled one: a loop-carried spill adds a
+ * store-forward round trip, measured 11 cycles an entry instead of ~4 (the FMA latency bound). */
+const SW = 24;
+
+// out[0..SW) (+)= alpha·Σ_{q∈[q0,q1)} v_q·bp[row_q, 0..SW): the entries (byte offset of the packed b row, value)
+// of one column of a, accumulated in registers; first: store instead of add.
+// @ts-ignore: decorator
+@inline function gatherSW(ent: usize, q0: i32, q1: i32, bp: usize, out: usize, first: bool, al: v128): void {
+  let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+  for (let e = ent + (<usize>q0 << 3), end = ent + (<usize>q1 << 3); e < end; e += 8) {
+    const r = bp + <usize>load<u32>(e);
+    const v = v128.load32_splat(e + 4);
+    c0 = fma(v, v128.load(r), c0); c1 = fma(v, v128.load(r, 16), c1);
+    c2 = fma(v, v128.load(r, 32), c2); c3 = fma(v, v128.load(r, 48), c3);
+    c4 = fma(v, v128.load(r, 64), c4); c5 = fma(v, v128.load(r, 80), c5);
+  }
+  if (first) {
+    v128.store(out, f32x4.mul(c0, al)); v128.store(out, f32x4.mul(c1, al), 16);
+    v128.store(out, f32x4.mul(c2, al), 32); v128.store(out, f32x4.mul(c3, al), 48);
+    v128.store(out, f32x4.mul(c4, al), 64); v128.store(out, f32x4.mul(c5, al), 80);
+  } else {
+    v128.store(out, fma(c0, al, v128.load(out))); v128.store(out, fma(c1, al, v128.load(out, 16)), 16);
+    v128.store(out, fma(c2, al, v128.load(out, 32)), 32); v128.store(out, fma(c3, al, v128.load(out, 48)), 48);
+    v128.store(out, fma(c4, al, v128.load(out, 64)), 64); v128.store(out, fma(c5, al, v128.load(out, 80)), 80);
+  }
+}
+
+// kb = 0 form of gemmSparseAT: for each row p of a, every nonzero a[p,i] adds alpha·a[p,i]·b[p,:] to row i of c.
+// Reads b once, in order, and needs no index, but streams a row of c per nonzero.
+function scatterAT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, alpha: f32, lda: i32): void {
   const ldb = <usize>n << 2;
-  if (!accumulate) memory.fill(c, 0, <usize>m * ldb);
+  const zero = f32x4.splat(0);
   for (let p = 0; p < k; p++) {
     const arow = a + ((<usize>p * <usize>lda) << 2);
     const brow = b + <usize>p * ldb;
-    for (let i = 0; i < m; i++) {
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      let mask = i32x4.bitmask(f32x4.ne(v128.load(arow + (<usize>i << 2)), zero));
+      while (mask) {
+        const ii = i + ctz(mask);
+        mask &= mask - 1;
+        axpy1(c + <usize>ii * ldb, brow, n, load<f32>(arow + (<usize>ii << 2)) * alpha);
+      }
+    }
+    for (; i < m; i++) {
       const av = load<f32>(arow + (<usize>i << 2));
       if (av != 0) axpy1(c + <usize>i * ldb, brow, n, av * alpha);
+    }
+  }
+}
+
+/**
+ * Spike-sparse weight-gradient shape c[m,n] (+)= alpha·aᵀ·b with a stored [k,m] (spikes or small counts, row
+ * stride lda ≥ m), b [k,n], c row stride n. kb = 0: scatterAT (no index; backend.ts picks it at the lowest
+ * densities). kb > 0: per block of kb rows of a, (1) count each column's nonzeros (vector compares), (2) lay
+ * them out column by column as (byte offset of the packed b row, value) entries, then (3) for each SW-column
+ * strip of c: pack the block's rows of b for that strip (kb×SW floats, contiguous: no 4 KiB-strided L1 sets or
+ * TLB misses), and for each row i sum column i's entries times those packed rows in registers (gatherSW) and
+ * write c[i, strip] once. c is written k/kb times instead of once per nonzero; the entries of a block
+ * (backend.ts sizes kb so they are ≈ 128 KiB) and its packed strip stay in L2 across strips. The last strip
+ * (n % SW columns) is packed with zero padding and gathered through `tail`.
+ * `scratch`: 16·(m + 1) + 160 + 96·kb bytes plus 8 per nonzero of a block (column counts/cursors, one spare
+ * entry per column, tail, packed strip, entries).
+ */
+export function gemmSparseAT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, accumulate: i32, alpha: f32,
+  lda: i32, kb: i32, scratch: usize): void {
+  if (m <= 0 || n <= 0) return;
+  const ldb = <usize>n << 2;
+  if (k <= 0 || kb <= 0) {
+    if (!accumulate) memory.fill(c, 0, <usize>m * ldb);
+    if (k > 0) scatterAT(a, b, c, m, n, k, alpha, lda);
+    return;
+  }
+  if (kb > k) kb = k;
+  const lda4 = <usize>lda << 2;
+  const start = scratch; // m+1 i32: first entry of each column in the block
+  const pos = scratch + ((<usize>m + 1) << 2); // m i32: counts, then fill cursors, then one past each column's last entry
+  const tail = (pos + (<usize>m << 2) + 63) & ~(<usize>63); // SW floats
+  const pk = tail + (SW << 2); // kb×SW floats: b's strip of the block, packed
+  const ent = pk + <usize>kb * (SW << 2);
+  const zero = f32x4.splat(0);
+  const al = f32x4.splat(alpha);
+  for (let pc = 0; pc < k; pc += kb) {
+    const pe = min(k, pc + kb);
+    // pass 1: nonzeros per column of a (vector compare: lanes are −1 where a ≠ 0)
+    memory.fill(pos, 0, <usize>m << 2);
+    for (let p = pc; p < pe; p++) {
+      const row = a + <usize>p * lda4;
+      let i = 0;
+      for (; i + 4 <= m; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(pos + o, i32x4.sub(v128.load(pos + o), f32x4.ne(v128.load(row + o), zero)));
+      }
+      for (; i < m; i++) if (load<f32>(row + (<usize>i << 2)) != 0) store<i32>(pos + (<usize>i << 2), load<i32>(pos + (<usize>i << 2)) + 1);
+    }
+    // each column gets one spare slot past its entries: the branch-free pass below writes every element of a
+    // at its column's cursor and only advances the cursor on a nonzero
+    let run = 0;
+    for (let i = 0; i < m; i++) {
+      const cnt = load<i32>(pos + (<usize>i << 2));
+      store<i32>(start + (<usize>i << 2), run);
+      store<i32>(pos + (<usize>i << 2), run);
+      run += cnt + 1;
+    }
+    // pass 2: entries (byte offset of b's packed row | value bits << 32), in row order within each column.
+    // Above ~6 % nonzeros, "is this group of 4 all zero" is a coin flip (mispredicted branches cost more than
+    // the stores they skip): write every element; below, skip zero groups and visit set lanes only.
+    const dense = (run - m) * 16 > (pe - pc) * m;
+    for (let p = pc; p < pe; p++) {
+      const row = a + <usize>p * lda4;
+      const boff = <u32>((p - pc) * (SW << 2));
+      const bo = i32x4.splat(<i32>boff);
+      let i = 0;
+      if (dense) {
+        for (; i + 4 <= m; i += 4) {
+          const o = <usize>i << 2;
+          const av = v128.load(row + o), qv = v128.load(pos + o);
+          const lo = v128.shuffle<i32>(bo, av, 0, 4, 0, 5), hi = v128.shuffle<i32>(bo, av, 0, 6, 0, 7);
+          store<i64>(ent + (<usize>i32x4.extract_lane(qv, 0) << 3), i64x2.extract_lane(lo, 0));
+          store<i64>(ent + (<usize>i32x4.extract_lane(qv, 1) << 3), i64x2.extract_lane(lo, 1));
+          store<i64>(ent + (<usize>i32x4.extract_lane(qv, 2) << 3), i64x2.extract_lane(hi, 0));
+          store<i64>(ent + (<usize>i32x4.extract_lane(qv, 3) << 3), i64x2.extract_lane(hi, 1));
+          v128.store(pos + o, i32x4.sub(qv, f32x4.ne(av, zero)));
+        }
+      } else {
+        for (; i + 4 <= m; i += 4) {
+          let mask = i32x4.bitmask(f32x4.ne(v128.load(row + (<usize>i << 2)), zero));
+          while (mask) {
+            const ii = i + ctz(mask);
+            mask &= mask - 1;
+            const pp = pos + (<usize>ii << 2);
+            const q = load<i32>(pp);
+            const e = ent + (<usize>q << 3);
+            store<u32>(e, boff);
+            store<f32>(e, load<f32>(row + (<usize>ii << 2)), 4);
+            store<i32>(pp, q + 1);
+          }
+        }
+      }
+      for (; i < m; i++) {
+        const v = load<f32>(row + (<usize>i << 2));
+        if (v != 0) {
+          const pp = pos + (<usize>i << 2);
+          const q = load<i32>(pp);
+          store<u32>(ent + (<usize>q << 3), boff);
+          store<f32>(ent + (<usize>q << 3), v, 4);
+          store<i32>(pp, q + 1);
+        }
+      }
+    }
+    // c[i, :] (+)= alpha·Σ entries of column i, strip by strip; the last strip (n % SW columns) is packed with
+    // zero padding and gathered into `tail`, then its w columns copied out
+    const first = pc == 0 && !accumulate;
+    for (let j = 0; j < n; j += SW) {
+      const w = min(SW, n - j);
+      let src = b + <usize>pc * ldb + (<usize>j << 2);
+      const dend = pk + <usize>(pe - pc) * (SW << 2);
+      if (w == SW) {
+        for (let d = pk; d < dend; d += SW << 2, src += ldb) {
+          v128.store(d, v128.load(src)); v128.store(d, v128.load(src, 16), 16);
+          v128.store(d, v128.load(src, 32), 32); v128.store(d, v128.load(src, 48), 48);
+          v128.store(d, v128.load(src, 64), 64); v128.store(d, v128.load(src, 80), 80);
+        }
+        for (let i = 0; i < m; i++) {
+          const out = c + <usize>i * ldb + (<usize>j << 2);
+          const q0 = load<i32>(start + (<usize>i << 2)), q1 = load<i32>(pos + (<usize>i << 2));
+          if (first) gatherSW(ent, q0, q1, pk, out, true, al);
+          else gatherSW(ent, q0, q1, pk, out, false, al);
+        }
+      } else {
+        for (let d = pk; d < dend; d += SW << 2, src += ldb) {
+          for (let q = 0; q < SW; q++) store<f32>(d + (<usize>q << 2), q < w ? load<f32>(src + (<usize>q << 2)) : 0);
+        }
+        for (let i = 0; i < m; i++) {
+          const out = c + <usize>i * ldb + (<usize>j << 2);
+          gatherSW(ent, load<i32>(start + (<usize>i << 2)), load<i32>(pos + (<usize>i << 2)), pk, tail, true, al);
+          for (let q = 0; q < w; q++) {
+            const o = <usize>q << 2;
+            store<f32>(out + o, first ? load<f32>(tail + o) : load<f32>(out + o) + load<f32>(tail + o));
+          }
+        }
+      }
     }
   }
 }
