@@ -120,6 +120,20 @@ function lifForwardCases(): Case[] {
   return out;
 }
 
+/** θ ≤ 0 or ∞ in one lane group: the row scan's single-spike shortcut (1[v ≥ θ]) must not be taken. */
+function lifForwardOddThetaCases(): Case[] {
+  return [1, 3].flatMap((maxSpikes) => [-0.5, 0, Infinity].map((odd) => {
+    const T = 9, N = 24, P = 8;
+    const { x, v0, alpha, theta, sub } = lifInputs(T, N, P);
+    theta[5] = odd;
+    return {
+      name: `lifForward θ[5]=${odd} maxSpikes=${maxSpikes}`, kernel: "lifForward" as const,
+      inputs: { x: Float32Array.from(x, (v) => v * 3 - 1), v0, alpha, theta, sub }, outputs: { spikes: T * N, v: T * N },
+      attrs: { T, N, P, maxSpikes, hasMinV: false }, tol: EXACT,
+    };
+  }));
+}
+
 const SURROGATES: SurrogateSpec[] = [
   { type: "SingleExponential", gradWidth: 0.5, gradScale: 1 },
   { type: "PeriodicExponential", gradWidth: 0.5, gradScale: 1.3 },
@@ -379,7 +393,7 @@ function checkCase(wasm: Backend, ref: Backend, c: Case): void {
 }
 
 const FAMILIES: [string, () => Case[]][] = [
-  ["gemm", gemmCases], ["gemm spike-sparse", sparseGemmCases], ["lifForward (bit-exact)", lifForwardCases],
+  ["gemm", gemmCases], ["gemm spike-sparse", sparseGemmCases], ["lifForward (bit-exact)", () => [...lifForwardCases(), ...lifForwardOddThetaCases()]],
   ["lifBackward", lifBackwardCases], ["leaky", leakyCases], ["unary", unaryCases], ["binary", binaryCases],
   ["fill/copy/permute/reduce/softmax/spike/optim", miscCases], ["conv/pool", convCases], ["conv spike-sparse", convSparseCases],
 ];

@@ -46,7 +46,9 @@ let ROW: i32 = 0;
 // @ts-ignore: decorator
 @inline function spikeOf(cur: v128, th: v128, cap: v128, capped: bool): v128 {
   const k = v128.and(f32x4.trunc(f32x4.div(cur, th)), f32x4.ge(cur, th));
-  return capped ? f32x4.min(k, cap) : k;
+  // pmin(k, cap) = cap < k ? cap : k: one minps on x86, where min's NaN/−0 rules cost a sequence; equal here
+  // (cap ≥ 1 is never NaN or ±0, and a NaN k stays NaN either way).
+  return capped ? f32x4.pmin(k, cap) : k;
 }
 
 function lifFwd4(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, minV: usize, spikes: usize,
@@ -111,12 +113,23 @@ const W = 16384;
   return uniform ? splat : v128.load(ptr + (<usize>q << 2));
 }
 
+/**
+ * spikeOf for the row scans, the mode a type: u8 capped, u16 uncapped, u32 single spike (cap 1) with every
+ * θ in (0, ∞): then min(⌊v/θ⌋, 1)·1[v ≥ θ] is exactly 1[v ≥ θ] (v ≥ θ > 0 gives v/θ ≥ 1), without the
+ * division that bounds the forward's throughput.
+ */
+// @ts-ignore: decorator
+@inline function spikeMode<C>(cur: v128, th: v128, capV: v128): v128 {
+  if (sizeof<C>() == 4) return v128.and(f32x4.ge(cur, th), f32x4.splat(1));
+  return spikeOf(cur, th, capV, on<C>());
+}
+
 /** Bytes per 4-neuron group of the forward's parameter table: α, θ, m, θlow. */
 const TF: usize = 64;
 
 /**
  * §1.1 for one run of 4-lane groups of row t (offsets o to o1), the previous state read at vp, sp (row t − 1,
- * or v0 and a zero row at t = 0); parameters from the table at pp, step inc (0 when P = 1). C: capped.
+ * or v0 and a zero row at t = 0); parameters from the table at pp, step inc (0 when P = 1). C: spikeMode.
  */
 function fwdRun<C>(x: usize, v: usize, spikes: usize, vp: usize, sp: usize, pp: usize, inc: usize,
   o: usize, o1: usize, cap: f32): void {
@@ -124,7 +137,7 @@ function fwdRun<C>(x: usize, v: usize, spikes: usize, vp: usize, sp: usize, pp: 
   for (; o < o1; o += 16, pp += inc, vp += 16, sp += 16) {
     const c = lifStep(v128.load(vp), v128.load(sp), v128.load(pp), v128.load(pp, 32), v128.load(pp, 48), v128.load(x + o));
     v128.store(v + o, c);
-    v128.store(spikes + o, spikeOf(c, v128.load(pp, 16), capV, on<C>()));
+    v128.store(spikes + o, spikeMode<C>(c, v128.load(pp, 16), capV));
   }
 }
 
@@ -135,13 +148,13 @@ function fwdRun2<C>(x: usize, v: usize, spikes: usize, vp: usize, sp: usize, pp:
   for (; o < o1; o += 16, pp += inc, vp += 16, sp += 16) {
     const a = v128.load(pp), th = v128.load(pp, 16), m = v128.load(pp, 32), lo = v128.load(pp, 48);
     const c1 = lifStep(v128.load(vp), v128.load(sp), a, m, lo, v128.load(x + o));
-    const s1 = spikeOf(c1, th, capV, on<C>());
+    const s1 = spikeMode<C>(c1, th, capV);
     v128.store(v + o, c1);
     v128.store(spikes + o, s1);
     const o2 = o + stride;
     const c2 = lifStep(c1, s1, a, m, lo, v128.load(x + o2));
     v128.store(v + o2, c2);
-    v128.store(spikes + o2, spikeOf(c2, th, capV, on<C>()));
+    v128.store(spikes + o2, spikeMode<C>(c2, th, capV));
   }
 }
 
@@ -170,6 +183,12 @@ function lifFwdRows(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize,
   const inc: usize = uniform ? 0 : TF;
   const capped = maxSpikes > 0;
   const cap = <f32>maxSpikes;
+  let single = maxSpikes == 1;
+  const Pc = uniform ? 1 : P;
+  for (let p = 0; single && p < Pc; p++) {
+    const th = load<f32>(theta + (<usize>p << 2));
+    if (!(th > 0 && th < Infinity)) single = false;
+  }
   for (let n0 = 0; n0 < N4; n0 += W) {
     const n1 = min(N4, n0 + W);
     for (let t = 0; t < T;) {
@@ -184,10 +203,12 @@ function lifFwdRows(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize,
         const vp = t == 0 ? v0 + (<usize>n << 2) : v + o - stride;
         const sp = t == 0 ? zeros + (<usize>(n - n0) << 2) : spikes + o - stride;
         if (pair) {
-          if (capped) fwdRun2<u8>(x, v, spikes, vp, sp, pp, inc, o, o1, stride, cap);
+          if (single) fwdRun2<u32>(x, v, spikes, vp, sp, pp, inc, o, o1, stride, cap);
+          else if (capped) fwdRun2<u8>(x, v, spikes, vp, sp, pp, inc, o, o1, stride, cap);
           else fwdRun2<u16>(x, v, spikes, vp, sp, pp, inc, o, o1, stride, cap);
         } else {
-          if (capped) fwdRun<u8>(x, v, spikes, vp, sp, pp, inc, o, o1, cap);
+          if (single) fwdRun<u32>(x, v, spikes, vp, sp, pp, inc, o, o1, cap);
+          else if (capped) fwdRun<u8>(x, v, spikes, vp, sp, pp, inc, o, o1, cap);
           else fwdRun<u16>(x, v, spikes, vp, sp, pp, inc, o, o1, cap);
         }
         n = e;
