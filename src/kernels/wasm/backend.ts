@@ -452,7 +452,8 @@ export class WasmBackend implements Backend {
           const scatter = nnz < SPARSE_AT_SCATTER_MAX * m * k;
           this.par("gemmSparseAT", this.cut(m, 4, work, PAR_MIN_MACS).map(([s, e], t) => {
             const rows = e - s;
-            const kb = scatter ? 0 : Math.min(k, Math.max(256, Math.min(2048, Math.round((16384 * m * k) / (Math.max(nnz, 1) * rows)))));
+            const fit = Math.round((16384 * m * k) / (Math.max(nnz, 1) * rows)); // rows of a whose index is ≈ 128 KiB
+            const kb = scatter ? 0 : Math.min(k, Math.max(256, Math.min(2048, fit)));
             // a block's entries are at most all nonzeros, or kb·rows (the scratch keeps the largest call's size)
             const bytes = scatter ? 0 : 16 * (rows + 1) + 160 + 96 * kb + 8 * Math.min(nnz, kb * rows);
             return [a + 4 * s, bp, c + 4 * s * n, rows, n, k, acc, alpha, m, kb, scatter ? 0 : this.scratch(`sparseAT${t}`, bytes)];
