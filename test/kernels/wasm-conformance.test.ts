@@ -271,7 +271,9 @@ function miscCases(): Case[] {
     for (const surrogate of SURROGATES)
       out.push({ name: `surrogateGrad ${surrogate.type} n=${n} P=${P}`, kernel: "surrogateGrad",
         inputs: { v: rand(n, -1, 3), theta: rand(P, 0.5, 1.5), g: rand(n) }, outputs: { dv: n },
-        attrs: { n, P, surrogate }, tol: { rtol: 2e-5, atolRel: 1e-6 } });
+        // atol: MultiGaussian is a difference of O(1) terms, so near its zeros the error is f32 ε times the terms
+        // (measured 1.9e-9), not times the result (a lone small output once made a relative bound flaky).
+        attrs: { n, P, surrogate }, tol: { rtol: 2e-5, atolRel: 1e-6, atol: 1e-7 } });
   }
   for (const n of [1, 3, 1023]) {
     for (const decoupled of [false, true])
