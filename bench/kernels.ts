@@ -3,7 +3,8 @@
  * relaxed-SIMD FMA) at 1024³ and the skinny training shapes 8000×512×512 (+ transposed variants), spike-sparse
  * vs dense gemm over a density sweep (how SPARSE_DENSITY_MAX in src/kernels/wasm/backend.ts was chosen), and
  * LIF forward / EXODUS backward neuron-steps/s. Prints a table, then one JSON line. `npm run bench:kernels`;
- * `--quick` runs fewer repetitions, `--sparse` only the density sweep, `--lif` only the neuron scans. Each
+ * `--quick` runs fewer repetitions, `--sparse` only the density sweep, `--conv` only the spike-driven conv
+ * sweep, `--lif` only the neuron scans. Each
  * number is the best of a few runs, by wall clock and by process CPU time (`*_cpu` keys): on the shared
  * 2-core machines other jobs steal the core, and CPU time tracks the kernel better than the wall clock does
  * (it still counts cycles lost to a busy SMT sibling). CPU time is the whole process's: on a backend with kernel threads (the default) it sums all threads, including
@@ -19,6 +20,8 @@ const quick = process.argv.includes("--quick");
 const lifOnly = process.argv.includes("--lif");
 /** `--sparse`: only the spike-sparse vs dense density sweep. */
 const sparseOnly = process.argv.includes("--sparse");
+/** `--conv`: only the spike-driven vs dense conv2d sweep. */
+const convOnly = process.argv.includes("--conv");
 const REPS = quick ? 3 : 5;
 const rng = new Rng(1234);
 const rows: [string, string][] = [];
@@ -79,7 +82,7 @@ const simd = new WasmBackend({ variant: "simd" });
 const ref = new RefBackend();
 json.wasm_variant = relaxed.variant;
 
-if (!lifOnly) {
+if (!lifOnly && !convOnly) {
 // --- dense gemm --------------------------------------------------------------------------------------
 if (!sparseOnly) {
 record("gemm 512³ ref (plain TS)", "gemm_gflops_512_ref", gemmGflops(ref, attrs(512, 512, 512), undefined, 1), "GFLOP/s");
@@ -136,8 +139,50 @@ for (const [be, tag] of [[relaxed, `${relaxed.threads} threads`], [one, "1 threa
   });
 }
 }
+// --- spike-driven vs dense conv2d -------------------------------------------------------------------------
+// conv2d and its weight gradient with xSparse (event-driven kernels, assembly/conv.ts) against the dense
+// im2col + gemm path on the same spike input, default (threaded) backend, wall clock: how
+// CONV_SPARSE_DENSITY_MAX in src/kernels/wasm/backend.ts was chosen. Shapes: a hidden 3×3 layer of a DVS
+// network (16×16×16 → 32) and an input layer (2×34×34 → 16, 5×5), 200 images (T·B).
+if (!lifOnly && !sparseOnly) {
+  const convShapes = [
+    { batch: 200, cIn: 16, h: 16, w: 16, cOut: 32, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 },
+    { batch: 200, cIn: 2, h: 34, w: 34, cOut: 16, kh: 5, kw: 5, strideH: 1, strideW: 1, padH: 2, padW: 2 },
+  ];
+  for (const cs of convShapes) {
+    const outH = Math.floor((cs.h + 2 * cs.padH - cs.kh) / cs.strideH) + 1, outW = Math.floor((cs.w + 2 * cs.padW - cs.kw) / cs.strideW) + 1;
+    const at = { ...cs, outH, outW, xSparse: true };
+    const xl = cs.batch * cs.cIn * cs.h * cs.w, wl = cs.cOut * cs.cIn * cs.kh * cs.kw, yl = cs.batch * cs.cOut * outH * outW;
+    const name = `${cs.cIn}×${cs.h}×${cs.w}→${cs.cOut} k${cs.kh}`;
+    let crossF = 0, crossW = 0;
+    for (const d of quick ? [0.05, 0.2] : [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5]) {
+      const x = filled(relaxed, xl, () => (rng.random() < d ? 1 : 0)), w = filled(relaxed, wl, () => rng.uniform(-1, 1));
+      const dy = filled(relaxed, yl, () => rng.uniform(-1, 1)), y = relaxed.alloc("float32", yl), dw = relaxed.alloc("float32", wl);
+      const run = (forced: number) => {
+        relaxed.sparseDensityMax = forced;
+        const f = time(() => relaxed.kernels.conv2d!({ x, w, y }, at), 3);
+        const g = time(() => relaxed.kernels.conv2dBackwardFilter!({ x, dy, dw }, at), 3);
+        relaxed.sparseDensityMax = undefined;
+        return { f, g };
+      };
+      const dense = run(-1), sparse = run(2);
+      const pct = Math.round(d * 100);
+      const rf = dense.f.wall / sparse.f.wall, rw = dense.g.wall / sparse.g.wall;
+      rows.push([`spike conv ${name} @${pct}% (${relaxed.threads} threads): dense/sparse time fwd, dw`,
+        `${rf.toFixed(2)} x, ${rw.toFixed(2)} x (wall; dense ${(dense.f.wall * 1e3).toFixed(1)}, ${(dense.g.wall * 1e3).toFixed(1)} ms)`]);
+      json[`conv_sparse_speedup_fwd_${cs.cIn}_${cs.kh}_${pct}`] = Number(rf.toFixed(3));
+      json[`conv_sparse_speedup_dw_${cs.cIn}_${cs.kh}_${pct}`] = Number(rw.toFixed(3));
+      if (rf > 1) crossF = d;
+      if (rw > 1) crossW = d;
+      for (const b of [x, w, dy, y, dw]) relaxed.free(b);
+    }
+    json[`conv_sparse_crossover_fwd_${cs.cIn}_${cs.kh}`] = crossF;
+    json[`conv_sparse_crossover_dw_${cs.cIn}_${cs.kh}`] = crossW;
+  }
+}
+
 // --- neuron scans --------------------------------------------------------------------------------------
-for (const be of lifOnly ? [simd, relaxed] : sparseOnly ? [] : [relaxed]) {
+for (const be of lifOnly ? [simd, relaxed] : sparseOnly || convOnly ? [] : [relaxed]) {
   const T = 500, N = quick ? 4096 * 4 : 4096 * 16, P = 4096;
   const sfx = lifOnly ? `_${be.variant}` : "";
   const lrng = new Rng(99);
@@ -159,6 +204,9 @@ for (const be of lifOnly ? [simd, relaxed] : sparseOnly ? [] : [relaxed]) {
   record(`lifForward${tag} T=${T} N=${N}`, `lif_fwd_gsteps${sfx}`, per(steps, fwd, 1e9), "G neuron-steps/s", be.threads);
   record(`lifBackward${tag} exodus (+dα) T=${T} N=${N}`, `lif_bwd_gsteps${sfx}`, per(steps, bwd, 1e9), "G neuron-steps/s", be.threads);
   if (lifOnly) {
+    // SingleSpike (maxSpikes 1, θ > 0): the forward's division-free path
+    const fwd1 = time(() => be.kernels.lifForward!({ x, v0, alpha, theta, sub, spikes, v }, { ...at, maxSpikes: 1 }), reps);
+    record(`lifForward${tag} single-spike T=${T} N=${N}`, `lif_fwd_single_gsteps${sfx}`, per(steps, fwd1, 1e9), "G neuron-steps/s", be.threads);
     const bwd0 = time(() => be.kernels.lifBackward!({ gS, v, alpha, theta, sub, dx, dv0 }, bat), reps);
     record(`lifBackward${tag} exodus (no dα) T=${T} N=${N}`, `lif_bwd_noalpha_gsteps${sfx}`, per(steps, bwd0, 1e9), "G neuron-steps/s", be.threads);
   }
@@ -166,7 +214,7 @@ for (const be of lifOnly ? [simd, relaxed] : sparseOnly ? [] : [relaxed]) {
     per(steps, { wall: fwd.wall + bwd.wall, cpu: fwd.cpu + bwd.cpu }, 1e9), "G neuron-steps/s", be.threads);
   for (const b of [x, v0, alpha, theta, sub, spikes, v, gS, dx, dv0, dAlpha]) be.free(b);
 }
-if (!lifOnly && !sparseOnly) {
+if (!lifOnly && !sparseOnly && !convOnly) {
   // ref on a slice of the same problem, for the ratio
   const T = 500, P = 4096, Nr = 4096;
   const rb = new RefBackend();

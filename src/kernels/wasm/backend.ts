@@ -115,9 +115,11 @@ const SPARSE_AT_SCATTER_MAX = 0.04;
 
 /**
  * Below this fraction of nonzeros in x, conv2d and its weight gradient with xSparse take the spike-driven
- * kernels (assembly/conv.ts). Measured: see bench/kernels.ts (conv sweep) and bench/RESULTS.md.
+ * kernels (assembly/conv.ts). Measured with `node --import tsx bench/kernels.ts --conv` (2 threads, 200
+ * images; dense = im2col + gemm split over images): the forward breaks even at ≈ 28 % (16×16×16 → 32, 3×3)
+ * and ≈ 35 % (2×34×34 → 16, 5×5) density, the weight gradient at ≈ 33 % and ≈ 50 %; 3.6–5.1× faster at 5 %.
  */
-export const CONV_SPARSE_DENSITY_MAX = 0.15;
+export const CONV_SPARSE_DENSITY_MAX = 0.25;
 
 /** Calls below these sizes run on one thread (a dispatch costs ~10–30 µs): floats streamed, multiply-adds. */
 const PAR_MIN_ELEMS = 1 << 16;
