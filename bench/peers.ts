@@ -57,7 +57,10 @@ function ours(c: Case, x: Float32Array): { ms: number; peakMB: number } {
       const w = randn([N, N], rng, 1 / Math.sqrt(3 * N));
       w.requiresGrad = true;
       ws.push(w);
-    } else lifs.push(new LIF({ tauMem: 20, normInput: false, spikeFn: SingleSpike, gradient: "exodus" }));
+    } else {
+      // trainTau: false — the PyTorch loop's α is a constant, so neither side computes an α-gradient
+      lifs.push(new LIF({ tauMem: 20, normInput: false, spikeFn: SingleSpike, gradient: "exodus", trainTau: false }));
+    }
   }
   const times: number[] = [];
   let peak = 0;

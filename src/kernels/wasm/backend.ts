@@ -455,9 +455,12 @@ export class WasmBackend implements Backend {
           this.par("gemmSparseAT", this.cut(m, 4, work, PAR_MIN_MACS).map(([s, e], t) => {
             const rows = e - s;
             const fit = Math.round((16384 * m * k) / (Math.max(nnz, 1) * rows)); // rows of a whose index is ≈ 128 KiB
-            const kb = scatter ? 0 : Math.min(k, Math.max(256, Math.min(2048, fit)));
-            // a block's entries are at most all nonzeros, or kb·rows (the scratch keeps the largest call's size)
-            const bytes = scatter ? 0 : 16 * (rows + 1) + 160 + 96 * kb + 8 * Math.min(nnz, kb * rows);
+            const kbMax = Math.min(k, 2048);
+            const kb = scatter ? 0 : Math.min(kbMax, Math.max(256, fit));
+            // Sized for the largest kb and a full block (kbMax·rows entries), not this call's nonzeros: a shape
+            // always reserves the same scratch, so a training loop's memory stops growing after its first step
+            // (pages beyond the entries a call writes are never touched).
+            const bytes = scatter ? 0 : 16 * (rows + 1) + 160 + 96 * kbMax + 8 * kbMax * rows;
             return [a + 4 * s, bp, c + 4 * s * n, rows, n, k, acc, alpha, m, kb, scatter ? 0 : this.scratch(`sparseAT${t}`, bytes)];
           }));
         } else {

@@ -230,6 +230,16 @@ function lifFwdRows(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize,
   return sizeof<B>() == 1;
 }
 
+/** The backward's dα mode as a type: u16 off, u8 on, u32 on with single spikes (see spikeMode). */
+// @ts-ignore: decorator
+@inline function alphaOn<A>(): bool {
+  return sizeof<A>() != 2;
+}
+// @ts-ignore: decorator
+@inline function singleOf<A>(): bool {
+  return sizeof<A>() == 4;
+}
+
 /** Bytes per 4-neuron group of the backward's parameter table: α, θ, −m, θlow, k1, k2, −α·m_eff. */
 const TB: usize = 112;
 /** The backward's spike cap splatted (+∞ when uncapped), at a static address: no register or spill slot. */
@@ -257,17 +267,21 @@ function bwdRun<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, 
     if (on<G>()) lam = f32x4.add(lam, v128.load(gV + o));
     const d = v128.and(lam, f32x4.gt(vt, v128.load(pp, 48)));
     v128.store(dx + o, d);
-    if (on<A>()) {
-      const prev = vpost(v128.load(v + o - stride), th, v128.load(pp, 32), capV);
+    if (alphaOn<A>()) {
+      const prev = vpost(v128.load(v + o - stride), th, v128.load(pp, 32), capV, singleOf<A>());
       v128.store(acc, fma(d, prev, v128.load(acc)));
     }
   }
 }
 
-/** vpost = v − m·s of spec §3.2's dα with s recomputed from v exactly as the forward did (see bwdRun). */
+/**
+ * vpost = v − m·s of spec §3.2's dα with s recomputed from v exactly as the forward did (see bwdRun);
+ * single: the forward's division-free single-spike value 1[v ≥ θ] (spikeMode).
+ */
 // @ts-ignore: decorator
-@inline function vpost(pv: v128, th: v128, nm: v128, capV: v128): v128 {
-  return fma(nm, f32x4.pmin(spikeOf(pv, th, capV, false), capV), pv); // nm = −m; FMA in the relaxed build
+@inline function vpost(pv: v128, th: v128, nm: v128, capV: v128, single: bool): v128 {
+  const s = single ? v128.and(f32x4.ge(pv, th), f32x4.splat(1)) : f32x4.pmin(spikeOf(pv, th, capV, false), capV);
+  return fma(nm, s, pv); // nm = −m; FMA in the relaxed build
 }
 
 /**
@@ -295,9 +309,9 @@ function bwdRun2<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize,
     if (on<G>()) l0 = f32x4.add(l0, v128.load(gV + om));
     const d0 = v128.and(l0, f32x4.gt(v0, lo));
     v128.store(dx + om, d0);
-    if (on<A>()) {
+    if (alphaOn<A>()) {
       const nm = v128.load(pp, 32);
-      const p1 = vpost(v0, th, nm, capV), p0 = vpost(v128.load(v + om - stride), th, nm, capV);
+      const p1 = vpost(v0, th, nm, capV, singleOf<A>()), p0 = vpost(v128.load(v + om - stride), th, nm, capV, singleOf<A>());
       v128.store(acc, fma(d0, p0, fma(d1, p1, v128.load(acc))));
     }
   }
@@ -306,7 +320,7 @@ function bwdRun2<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize,
 /** First (t = 0) and/or last (t = T − 1) row: the rare rows, with runtime flags. */
 function bwdEdge<K>(gS: usize, gV: usize, v: usize, dx: usize, dv0: usize, v0: usize, acc: usize, pp: usize,
   inc: usize, o: usize, o1: usize, n: usize, stride: usize, cap: f32, first: bool, last: bool, withAlpha: bool,
-  q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): void {
+  single: bool, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): void {
   const kind = kindOf<K>();
   const capV = f32x4.splat(cap);
   for (; o < o1; o += 16, pp += inc, acc += 16, n += 16) {
@@ -322,7 +336,7 @@ function bwdEdge<K>(gS: usize, gV: usize, v: usize, dx: usize, dv0: usize, v0: u
     if (withAlpha) {
       let prev: v128;
       if (first) prev = v128.load(v0 + n); // vpost_{−1} = v0
-      else prev = vpost(v128.load(v + o - stride), th, v128.load(pp, 32), capV);
+      else prev = vpost(v128.load(v + o - stride), th, v128.load(pp, 32), capV, single);
       v128.store(acc, fma(d, prev, v128.load(acc)));
     }
     if (first) v128.store(dv0 + n, f32x4.mul(a, d));
@@ -363,6 +377,12 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
   const cap: f32 = maxSpikes > 0 ? <f32>maxSpikes : Infinity;
   v128.store(CAPV, f32x4.splat(cap));
   const withAlpha = dAlpha != 0;
+  let single = maxSpikes == 1;
+  const Pc = uniform ? 1 : P;
+  for (let p = 0; single && p < Pc; p++) {
+    const th = load<f32>(theta + (<usize>p << 2));
+    if (!(th > 0 && th < Infinity)) single = false;
+  }
   for (let n0 = 0; n0 < N4; n0 += W) {
     const n1 = min(N4, n0 + W);
     if (withAlpha) memory.fill(accS, 0, <usize>W << 2);
@@ -379,15 +399,21 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
         const pp = tab + <usize>q * 28, acc = accS + (<usize>(n - n0) << 2);
         if (first || last) {
           bwdEdge<K>(gS, gV, v, dx, dv0, v0, acc, pp, inc, o, o1, <usize>n << 2, stride, cap, first, last, withAlpha,
-            q0, q1, q2, q3, q4, q5);
+            single, q0, q1, q2, q3, q4, q5);
         } else if (pair) {
-          if (withAlpha) {
+          if (withAlpha && single) {
+            if (gV) bwdRun2<K, u32, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+            else bwdRun2<K, u32, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+          } else if (withAlpha) {
             if (gV) bwdRun2<K, u8, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
             else bwdRun2<K, u8, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
           } else {
             if (gV) bwdRun2<K, u16, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
             else bwdRun2<K, u16, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
           }
+        } else if (withAlpha && single) {
+          if (gV) bwdRun<K, u32, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+          else bwdRun<K, u32, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
         } else if (withAlpha) {
           if (gV) bwdRun<K, u8, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
           else bwdRun<K, u8, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
