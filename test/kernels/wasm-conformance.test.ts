@@ -443,8 +443,9 @@ test(`sparse and dense gemm agree on spike tensors (seed ${SEED})`, () => {
     }
 });
 
-test("memory does not grow over 100 training-step-like cycles", () => {
-  const wasm = new WasmBackend();
+for (const threads of [1, 2]) test(`memory does not grow over 100 training-step-like cycles (${threads} thread${threads > 1 ? "s, every call split" : ""})`, () => {
+  const wasm = new WasmBackend({ threads });
+  if (threads > 1) wasm.parallelMinWork = 0; // per-thread scratch (gemm, LIF, sparse index) must be reused too
   const T = 20, B = 8, F = 64, N = B * F;
   const W = wasm.alloc("float32", F * F);
   wasm.upload(W, rand(F * F, -0.2, 0.2));
@@ -470,6 +471,7 @@ test("memory does not grow over 100 training-step-like cycles", () => {
   const after = { mem: wasm.memoryBytes(), ...wasm.memoryStats() };
   assert.deepEqual(after, before);
   assert.equal(after.buffers, 4);
+  wasm.dispose();
 });
 
 test("wasm backend errors: float64, double free, use after free", () => {

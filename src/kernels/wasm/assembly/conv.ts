@@ -97,6 +97,39 @@ export function pool2dBackward(dy: usize, dx: usize, planes: i32, h: i32, w: i32
 }
 
 /**
+ * Every nonzero x[c, iy, ix] = v of one image (xb) against every tap (ky, kx) that maps it onto an output
+ * pixel p: the forward adds v·wT[tap] to pix[p]; the weight gradient (grad) adds v·pix[p] to wT[tap].
+ * pix: [outH·outW, cOut] channels last; wT: [cIn·kh·kw, cOut].
+ */
+function spikeTaps(xb: usize, pix: usize, wT: usize, cIn: i32, h: i32, w: i32, cOut: i32, kh: i32, kw: i32,
+  sH: i32, sW: i32, pH: i32, pW: i32, outH: i32, outW: i32, grad: bool): void {
+  const rowB = <usize>cOut << 2;
+  for (let c = 0; c < cIn; c++)
+    for (let iy = 0; iy < h; iy++) {
+      const xrow = xb + ((<usize>(c * h + iy) * <usize>w) << 2);
+      for (let ix = 0; ix < w; ix++) {
+        const v = load<f32>(xrow + (<usize>ix << 2));
+        if (v == 0) continue;
+        for (let ky = 0; ky < kh; ky++) {
+          const ty = iy + pH - ky;
+          if (ty < 0 || ty % sH != 0) continue;
+          const oy = ty / sH;
+          if (oy >= outH) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const tx = ix + pW - kx;
+            if (tx < 0 || tx % sW != 0) continue;
+            const ox = tx / sW;
+            if (ox >= outW) continue;
+            const pp = pix + <usize>(oy * outW + ox) * rowB, wp = wT + <usize>((c * kh + ky) * kw + kx) * rowB;
+            if (grad) axpy(wp, pp, cOut, v);
+            else axpy(pp, wp, cOut, v);
+          }
+        }
+      }
+    }
+}
+
+/**
  * Forward for nb images: y[b] (NCHW) = conv(x[b], w) from wT = w as [cIn·kh·kw, cOut] (channels last).
  * scratch: outH·outW·cOut floats (the channels-last output of one image, transposed into y at the end).
  */
@@ -107,27 +140,7 @@ export function conv2dSparse(x: usize, wT: usize, y: usize, nb: i32, cIn: i32, h
   for (let b = 0; b < nb; b++) {
     memory.fill(scratch, 0, <usize>HW * rowB);
     const xb = x + ((<usize>b * <usize>cIn * <usize>h * <usize>w) << 2);
-    for (let c = 0; c < cIn; c++)
-      for (let iy = 0; iy < h; iy++) {
-        const xrow = xb + ((<usize>(c * h + iy) * <usize>w) << 2);
-        for (let ix = 0; ix < w; ix++) {
-          const v = load<f32>(xrow + (<usize>ix << 2));
-          if (v == 0) continue;
-          for (let ky = 0; ky < kh; ky++) {
-            const ty = iy + pH - ky;
-            if (ty < 0 || ty % sH != 0) continue;
-            const oy = ty / sH;
-            if (oy >= outH) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const tx = ix + pW - kx;
-              if (tx < 0 || tx % sW != 0) continue;
-              const ox = tx / sW;
-              if (ox >= outW) continue;
-              axpy(scratch + <usize>(oy * outW + ox) * rowB, wT + <usize>((c * kh + ky) * kw + kx) * rowB, cOut, v);
-            }
-          }
-        }
-      }
+    spikeTaps(xb, scratch, wT, cIn, h, w, cOut, kh, kw, sH, sW, pH, pW, outH, outW, false);
     // [HW, cOut] → y[b] as [cOut, HW]
     const yb = y + ((<usize>b * <usize>cOut * <usize>HW) << 2);
     for (let p = 0; p < HW; p++) {
@@ -153,27 +166,7 @@ export function conv2dSparseFilter(x: usize, dy: usize, dwT: usize, nb: i32, cIn
       for (let p = 0; p < HW; p++) store<f32>(scratch + <usize>p * rowB + (<usize>o << 2), load<f32>(src + (<usize>p << 2)));
     }
     const xb = x + ((<usize>b * <usize>cIn * <usize>h * <usize>w) << 2);
-    for (let c = 0; c < cIn; c++)
-      for (let iy = 0; iy < h; iy++) {
-        const xrow = xb + ((<usize>(c * h + iy) * <usize>w) << 2);
-        for (let ix = 0; ix < w; ix++) {
-          const v = load<f32>(xrow + (<usize>ix << 2));
-          if (v == 0) continue;
-          for (let ky = 0; ky < kh; ky++) {
-            const ty = iy + pH - ky;
-            if (ty < 0 || ty % sH != 0) continue;
-            const oy = ty / sH;
-            if (oy >= outH) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const tx = ix + pW - kx;
-              if (tx < 0 || tx % sW != 0) continue;
-              const ox = tx / sW;
-              if (ox >= outW) continue;
-              axpy(dwT + <usize>((c * kh + ky) * kw + kx) * rowB, scratch + <usize>(oy * outW + ox) * rowB, cOut, v);
-            }
-          }
-        }
-      }
+    spikeTaps(xb, scratch, dwT, cIn, h, w, cOut, kh, kw, sH, sW, pH, pW, outH, outW, true);
   }
 }
 
