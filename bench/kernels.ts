@@ -110,6 +110,8 @@ const shapes: [string, GemmAttrs][] = [
   ["NN 8000×512×512", attrs(8000, 512, 512, false, false, true)],
   ["TN 512×512×8000", attrs(512, 512, 8000, true, false, true)],
   ...(quick ? [] : [["TN 1024×1024×8000", attrs(1024, 1024, 8000, true, false, true)] as [string, GemmAttrs]]),
+  // a·W of Linear(1024→1024): b (4 MiB) larger than L2
+  ...(quick ? [] : [["NN 8000×1024×1024", attrs(8000, 1024, 1024, false, false, true)] as [string, GemmAttrs]]),
 ];
 for (const [be, tag] of [[relaxed, `${relaxed.threads} threads`], [one, "1 thread"]] as const) {
   const cross = shapes.map(() => 0);
@@ -122,7 +124,7 @@ for (const [be, tag] of [[relaxed, `${relaxed.threads} threads`], [one, "1 threa
       const sparse = gemmGflops(be, at, d, 3);
       be.sparseDensityMax = undefined;
       const r = ratio(sparse, dense);
-      const key = `sparse_speedup_${name.split(" ")[0]!.toLowerCase()}_${at.m === 1024 ? "1024_" : ""}${pct}${be.threads > 1 ? "_mt" : ""}`;
+      const key = `sparse_speedup_${name.split(" ")[0]!.toLowerCase()}_${name.includes("1024") ? "1024_" : ""}${pct}${be.threads > 1 ? "_mt" : ""}`;
       if (be.threads > 1) {
         rows.push([`spike gemm ${name} @${pct}% (${tag}): sparse/dense`, `${r.wall.toFixed(2)} x (wall)`]);
         json[key] = Number(r.wall.toFixed(3));

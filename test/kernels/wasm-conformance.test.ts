@@ -80,6 +80,22 @@ function sparseGemmCases(): Case[] {
         tol: sumTol(k * Math.max(density, 0.01)),
       });
     }
+  // a·b (gemmSparseA): non-binary counts, accumulate, m < threads, n below / not a multiple of the 4-float
+  // vectors, rows with 1–5 nonzeros (the 6/4/1-row groups and their column tails), both index modes (≷ 6 %)
+  const counts = (len: number, d: number): Float32Array =>
+    Float32Array.from({ length: len }, () => (rng.random() < d ? 1 + Math.floor(rng.random() * 3) : 0));
+  const aShapes: [number, number, number, number][] = [[1, 7, 9, 0.4], [3, 6, 5, 0.9], [2, 1, 300, 0.2], [40, 13, 64, 0.03], [9, 1030, 70, 0.2], [5, 4, 11, 1]];
+  aShapes.forEach(([m, n, k, density], i) => {
+    const accumulate = i % 2 === 0;
+    out.push({
+      name: `gemm aSparse counts ${m}x${n}x${k} density=${density} acc=${accumulate}`,
+      kernel: "gemm",
+      inputs: { a: counts(m * k, density), b: rand(k * n), ...(accumulate ? { c: rand(m * n) } : {}) },
+      outputs: accumulate ? {} : { c: m * n },
+      attrs: { m, n, k, transA: false, transB: false, accumulate, alpha: 0.75, aSparse: true },
+      tol: sumTol(3 * k * density + 8),
+    });
+  });
   return out;
 }
 
