@@ -1,7 +1,7 @@
 /**
  * `npm run bench:peers` (issue 7): exodus-snn (EXODUS, wasm) against a plain PyTorch BPTT loop of the same
- * networks, same inputs (written to a temp file the Python side reads), 2 threads each, median of 7, one
- * training step (fwd+bwd). Needs Debian's python3-torch (+ libopenblas0-pthread) for the PyTorch side;
+ * networks, same inputs (written to a temp file the Python side reads), 2 threads each, one training step
+ * (fwd+bwd), the median of 3 interleaved rounds × 3 runs. Needs Debian's python3-torch (+ libopenblas0-pthread) for the PyTorch side;
  * without it our numbers are still printed. The last stdout line is one JSON object with every number.
  */
 import { spawnSync } from "node:child_process";
@@ -22,7 +22,12 @@ import { Rng } from "../src/util/rng.js";
 const quick = process.argv.includes("--quick");
 /** Our kernel threads (EXODUS_THREADS, default 2 — the thread count the PyTorch side gets). */
 const THREADS = Number(process.env.EXODUS_THREADS ?? 2);
-const REPS = quick ? 3 : 7;
+/**
+ * Rounds × reps samples per side and case. The rounds interleave (ours, PyTorch tuned, PyTorch stock, next
+ * case, …, then again), so a burst of load from the VM's neighbours hits both sides rather than one.
+ */
+const ROUNDS = quick ? 1 : 3;
+const REPS = 3;
 const T = 500;
 const B = 16;
 const PY = process.env.EXODUS_PYTHON ?? "/usr/bin/python3";
@@ -44,7 +49,9 @@ function makeInput(c: Case, rng: Rng): Float32Array {
   return x;
 }
 
-function ours(c: Case, x: Float32Array): { ms: number; peakMB: number } {
+const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+
+function ours(c: Case, x: Float32Array): { times: number[]; peakMB: number } {
   process.env.EXODUS_THREADS = String(THREADS);
   setBackendSync("wasm");
   const be = getBackend("wasm");
@@ -92,8 +99,7 @@ function ours(c: Case, x: Float32Array): { ms: number; peakMB: number } {
       }
     });
   }
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)]!, peakMB: peak / 2 ** 20 };
+  return { times, peakMB: peak / 2 ** 20 };
 }
 
 /**
@@ -101,7 +107,7 @@ function ours(c: Case, x: Float32Array): { ms: number; peakMB: number } {
  * part of PyTorch's step); tuned gives PyTorch the allocator behaviour of a tuned install and is the baseline
  * the speedups are judged on. The untuned run is what `python3 script.py` gets on a stock Debian.
  */
-function torchSide(c: Case, file: string, tuned: boolean): { ms: number; peak_rss_mb: number } | { error: string } {
+function torchSide(c: Case, file: string, tuned: boolean): { times: number[]; peak_rss_mb: number } | { error: string } {
   const malloc = tuned ? { MALLOC_MMAP_THRESHOLD_: "4294967296", MALLOC_TRIM_THRESHOLD_: "4294967296" } : {};
   const r = spawnSync(PY, [join(here, "torch_loop.py"), JSON.stringify({ T, B, N: c.N, tau: 20, layers: c.layers, reps: REPS }), file, "2"], {
     encoding: "utf8",
@@ -123,7 +129,7 @@ if (ci >= 0) {
   process.exit(0);
 }
 
-function oursInChild(i: number, file: string): { ms: number; peakMB: number; rssMB: number } {
+function oursInChild(i: number, file: string): { times: number[]; peakMB: number; rssMB: number } {
   const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--case", String(i), "--input", file, ...(quick ? ["--quick"] : [])], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`our side failed on case ${i}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
@@ -133,35 +139,58 @@ const dir = mkdtempSync(join(tmpdir(), "peers-"));
 const rng = new Rng(11);
 const out: Record<string, number | string> = {};
 let torchMissing: string | null = null;
-console.log(`bench:peers  T=${T} B=${B}, one training step fwd+bwd, median of ${REPS}; ours: EXODUS on wasm, ${THREADS} threads; PyTorch: BPTT loop, 2 threads`);
+console.log(`bench:peers  T=${T} B=${B}, one training step fwd+bwd, median of ${ROUNDS}×${REPS} (interleaved rounds); ours: EXODUS on wasm, ${THREADS} threads; PyTorch: BPTT loop, 2 threads`);
 console.log("torch ms: glibc malloc tuned (no mmap per tensor; the baseline of 'speedup'); stock: default malloc");
+interface Acc { ours: number[]; torch: number[]; stock: number[]; oursRss: number; oursWasm: number; torchRss: number }
+const acc: Acc[] = cases.map(() => ({ ours: [], torch: [], stock: [], oursRss: 0, oursWasm: 0, torchRss: 0 }));
+const files = cases.map((c, i) => {
+  const x = makeInput(c, rng);
+  const file = join(dir, `x${i}.f32`);
+  writeFileSync(file, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
+  return file;
+});
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [i, c] of cases.entries()) {
+    const a = acc[i]!;
+    const o = oursInChild(i, files[i]!);
+    a.ours.push(...o.times);
+    a.oursRss = Math.max(a.oursRss, o.rssMB);
+    a.oursWasm = Math.max(a.oursWasm, o.peakMB);
+    if (torchMissing) continue;
+    const t = torchSide(c, files[i]!, true);
+    if ("error" in t) {
+      torchMissing = t.error;
+      continue;
+    }
+    a.torch.push(...t.times);
+    a.torchRss = Math.max(a.torchRss, t.peak_rss_mb);
+    const st = torchSide(c, files[i]!, false);
+    if (!("error" in st)) a.stock.push(...st.times);
+  }
+}
 console.log(`${"case".padEnd(30)}${"N".padStart(6)}${"ours ms".padStart(10)}${"torch ms".padStart(10)}${"speedup".padStart(9)}${"stock ms".padStart(10)}${"vs stock".padStart(10)}${"ours RSS MB".padStart(13)}${"torch RSS MB".padStart(14)}`);
 for (const [i, c] of cases.entries()) {
-  const x = makeInput(c, rng);
-  const file = join(dir, "x.f32");
-  writeFileSync(file, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
-  const o = oursInChild(i, file);
-  const t: { ms: number; peak_rss_mb: number } | { error: string } = torchMissing ? { error: torchMissing } : torchSide(c, file, true);
-  const st = "error" in t ? t : torchSide(c, file, false);
+  const a = acc[i]!;
   const key = `${c.name.replace(/[^A-Za-z0-9]+/g, "_")}_N${c.N}`;
-  out[`${key}_ours_ms`] = Number(o.ms.toFixed(2));
-  out[`${key}_ours_wasm_mb`] = Number(o.peakMB.toFixed(1));
-  out[`${key}_ours_peak_rss_mb`] = Number(o.rssMB.toFixed(1));
-  if ("error" in t) {
-    torchMissing = t.error;
-    console.log(`${c.name.padEnd(30)}${String(c.N).padStart(6)}${o.ms.toFixed(1).padStart(10)}${"—".padStart(10)}${"—".padStart(9)}${o.rssMB.toFixed(0).padStart(13)}`);
-  } else {
-    const sp = t.ms / o.ms;
-    out[`${key}_torch_ms`] = Number(t.ms.toFixed(2));
-    out[`${key}_torch_peak_rss_mb`] = Number(t.peak_rss_mb.toFixed(1));
-    out[`${key}_speedup`] = Number(sp.toFixed(3));
-    const stMs = "error" in st ? NaN : st.ms;
-    if (!("error" in st)) {
-      out[`${key}_torch_stock_ms`] = Number(st.ms.toFixed(2));
-      out[`${key}_speedup_vs_stock`] = Number((st.ms / o.ms).toFixed(3));
-    }
-    console.log(`${c.name.padEnd(30)}${String(c.N).padStart(6)}${o.ms.toFixed(1).padStart(10)}${t.ms.toFixed(1).padStart(10)}${(sp.toFixed(2) + "×").padStart(9)}${stMs.toFixed(1).padStart(10)}${((stMs / o.ms).toFixed(2) + "×").padStart(10)}${o.rssMB.toFixed(0).padStart(13)}${t.peak_rss_mb.toFixed(0).padStart(14)}`);
+  const oMs = median(a.ours);
+  out[`${key}_ours_ms`] = Number(oMs.toFixed(2));
+  out[`${key}_ours_wasm_mb`] = Number(a.oursWasm.toFixed(1));
+  out[`${key}_ours_peak_rss_mb`] = Number(a.oursRss.toFixed(1));
+  const row = `${c.name.padEnd(30)}${String(c.N).padStart(6)}${oMs.toFixed(1).padStart(10)}`;
+  if (a.torch.length === 0) {
+    console.log(`${row}${"—".padStart(10)}${"—".padStart(9)}${"—".padStart(10)}${"—".padStart(10)}${a.oursRss.toFixed(0).padStart(13)}`);
+    continue;
   }
+  const tMs = median(a.torch);
+  out[`${key}_torch_ms`] = Number(tMs.toFixed(2));
+  out[`${key}_torch_peak_rss_mb`] = Number(a.torchRss.toFixed(1));
+  out[`${key}_speedup`] = Number((tMs / oMs).toFixed(3));
+  const sMs = a.stock.length ? median(a.stock) : NaN;
+  if (a.stock.length) {
+    out[`${key}_torch_stock_ms`] = Number(sMs.toFixed(2));
+    out[`${key}_speedup_vs_stock`] = Number((sMs / oMs).toFixed(3));
+  }
+  console.log(`${row}${tMs.toFixed(1).padStart(10)}${((tMs / oMs).toFixed(2) + "×").padStart(9)}${sMs.toFixed(1).padStart(10)}${((sMs / oMs).toFixed(2) + "×").padStart(10)}${a.oursRss.toFixed(0).padStart(13)}${a.torchRss.toFixed(0).padStart(14)}`);
 }
 rmSync(dir, { recursive: true, force: true });
 if (torchMissing) {

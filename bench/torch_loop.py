@@ -75,5 +75,6 @@ for r in range(case["reps"] + 1):
     if r > 0:
         times.append(dt)
 times.sort()
-print(json.dumps({"ms": 1000 * times[len(times) // 2], "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"ms": 1000 * times[len(times) // 2], "times": [1000 * t for t in times],
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "torch": torch.__version__, "threads": torch.get_num_threads()}))
