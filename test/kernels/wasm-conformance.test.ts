@@ -261,6 +261,8 @@ function miscCases(): Case[] {
   const perms: [number[], number[]][] = [
     [[2, 3, 4], [0, 2, 1]], [[2, 3, 4], [1, 0, 2]], [[2, 3, 4], [2, 1, 0]], [[2, 3, 4], [1, 2, 0]], [[2, 3, 4], [2, 0, 1]],
     [[2, 3, 4], [0, 1, 2]], [[5, 1, 7], [2, 1, 0]], [[2, 3, 4, 5], [0, 2, 1, 3]], [[2, 3, 4, 5], [3, 1, 0, 2]], [[17, 33], [1, 0]],
+    // several 32×32 tiles of 4×4 register transposes, with ragged row and column tails
+    [[70, 45], [1, 0]], [[64, 36], [1, 0]], [[3, 66, 37], [0, 2, 1]],
   ];
   for (const [shape, perm] of perms) {
     const n = shape.reduce((p, d) => p * d, 1);

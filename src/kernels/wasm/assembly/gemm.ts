@@ -486,15 +486,33 @@ export function transposeBlocks(src: usize, dst: usize, outer: i32, rows: i32, c
   for (let o = 0; o < outer; o++) {
     const s0 = src + <usize>o * mat, d0 = dst + <usize>o * mat;
     if (inner == 1) {
-      // 8×8 blocks keep both sides in cache
-      for (let rb = 0; rb < rows; rb += 8) {
-        const re = min(rows, rb + 8);
-        for (let cb = 0; cb < cols; cb += 8) {
-          const ce = min(cols, cb + 8);
-          for (let r = rb; r < re; r++)
-            for (let c = cb; c < ce; c++)
-              store<f32>(d0 + ((<usize>c * <usize>rows + <usize>r) << 2), load<f32>(s0 + ((<usize>r * <usize>cols + <usize>c) << 2)));
+      // 32×32 tiles (both sides stay in L1) of 4×4 register transposes; the ragged edges element by element
+      const R4 = rows & ~3, C4 = cols & ~3;
+      const rsb = <usize>cols << 2, csb = <usize>rows << 2;
+      for (let rb = 0; rb < R4; rb += 32) {
+        const re = min(R4, rb + 32);
+        for (let cb = 0; cb < C4; cb += 32) {
+          const ce = min(C4, cb + 32);
+          for (let r = rb; r < re; r += 4) {
+            const sp = s0 + ((<usize>r * <usize>cols) << 2);
+            for (let c = cb; c < ce; c += 4) {
+              const p = sp + (<usize>c << 2);
+              const a = v128.load(p), b = v128.load(p + rsb), cc = v128.load(p + 2 * rsb), d = v128.load(p + 3 * rsb);
+              const ab0 = i32x4.shuffle(a, b, 0, 4, 1, 5), ab1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+              const cd0 = i32x4.shuffle(cc, d, 0, 4, 1, 5), cd1 = i32x4.shuffle(cc, d, 2, 6, 3, 7);
+              const q = d0 + ((<usize>c * <usize>rows + <usize>r) << 2);
+              v128.store(q, i64x2.shuffle(ab0, cd0, 0, 2));
+              v128.store(q + csb, i64x2.shuffle(ab0, cd0, 1, 3));
+              v128.store(q + 2 * csb, i64x2.shuffle(ab1, cd1, 0, 2));
+              v128.store(q + 3 * csb, i64x2.shuffle(ab1, cd1, 1, 3));
+            }
+          }
         }
+      }
+      for (let r = 0; r < rows; r++) {
+        const c0 = r < R4 ? C4 : 0; // rows below R4 only lack their column tail
+        for (let c = c0; c < cols; c++)
+          store<f32>(d0 + ((<usize>c * <usize>rows + <usize>r) << 2), load<f32>(s0 + ((<usize>r * <usize>cols + <usize>c) << 2)));
       }
     } else {
       for (let r = 0; r < rows; r++)
