@@ -509,14 +509,17 @@ export class WasmBackend implements Backend {
     return nnz <= (this.sparseDensityMax ?? CONV_SPARSE_DENSITY_MAX) * n;
   }
 
-  /** dst[0..P) += each scratch row of P floats (the α-gradients of the other threads' blocks). */
-  private addPartials(dst: Buf, rows: number[], P: number): void {
-    if (rows.length === 0) return;
-    const d = this.view(dst);
-    for (const r of rows) {
-      const src = new Float32Array(this.mem.buffer, r, P);
-      for (let i = 0; i < P; i++) d[i] = Math.fround(d[i]! + src[i]!);
-    }
+  /** dst[0..n) += each of parts[·][0..n) in turn (other threads' partial sums). */
+  private sumInto(dst: number, parts: number[], n: number): void {
+    for (const src of parts) this.ex.binary(dst, src, dst, n, BINARY_OPS.add, 0, 1, 1);
+  }
+
+  /**
+   * Where block t (columns from s) of a scan writes its α-gradient: its own slice of dAlpha when parameters
+   * are per neuron; otherwise dAlpha itself for block 0 and a scratch row (summed in by sumInto) for the rest.
+   */
+  private dAlphaBlock(dAlpha: number, perNeuron: boolean, P: number, t: number, s: number): number {
+    return !dAlpha ? 0 : perNeuron ? dAlpha + 4 * s : t === 0 ? dAlpha : this.scratch(`dAlpha${t}`, 4 * P);
   }
 
   private makeKernels(): Partial<Kernels> {
@@ -644,7 +647,7 @@ export class WasmBackend implements Backend {
               kh, kw, strideH, strideW, padH, padW, outH, outW, this.scratch(`convT${t}`, HW * cOut * 4)]);
           this.par("conv2dSparseFilter", parts);
           const dwT = parts[0]![2]!;
-          for (const pt of parts.slice(1)) ex.binary(dwT, pt[2]!, dwT, K * cOut, BINARY_OPS.add, 0, 1, 1);
+          this.sumInto(dwT, parts.slice(1).map((pt) => pt[2]!), K * cOut);
           ex.transposeBlocks(dwT, this.p(dw), 1, K, cOut, 1);
           return;
         }
@@ -657,7 +660,7 @@ export class WasmBackend implements Backend {
             t === 0 ? pdw : this.scratch(`convDWd${t}`, cOut * K * 4), e - s, cIn, h, W, cOut, kh, kw, strideH, strideW, padH, padW,
             outH, outW, direct ? 0 : this.scratch(`col${t}`, K * HW * 4), this.scratch(`gemm${t}`, ex.gemmScratchBytes())]);
           this.par("conv2dBackwardFilterBatch", parts);
-          for (const pt of parts.slice(1)) ex.binary(pdw, pt[2]!, pdw, cOut * K, BINARY_OPS.add, 0, 1, 1);
+          this.sumInto(pdw, parts.slice(1).map((pt) => pt[2]!), cOut * K);
           return;
         }
         const col = direct ? 0 : this.scratch("col0", K * HW * 4);
@@ -691,7 +694,7 @@ export class WasmBackend implements Backend {
         const minV = at.hasMinV ? this.po(io.minV) : 0, spikes = this.p(io.spikes), v = this.p(io.v);
         this.par("lifForward", blocks.map(([s, e], t) => {
           const q = perNeuron ? s : 0, Pb = perNeuron ? e - s : P;
-          return [x + 4 * s, v0 + 4 * s, alpha + 4 * q, theta + 4 * q, sub + 4 * q, minV ? minV + 4 * q : 0, spikes + 4 * s,
+          return [x + 4 * s, v0 + 4 * s, alpha + 4 * q, theta + 4 * q, sub + 4 * q, off(minV, q), spikes + 4 * s,
             v + 4 * s, T, e - s, Pb, at.maxSpikes, this.scratch(`lif${t}`, ex.lifScratchBytes(Pb)), N];
         }));
       },
@@ -705,18 +708,14 @@ export class WasmBackend implements Backend {
         const gS = this.p(io.gS), gV = this.po(io.gV), v = this.p(io.v), alpha = this.p(io.alpha), theta = this.p(io.theta);
         const sub = this.p(io.sub), minV = at.hasMinV ? this.po(io.minV) : 0, dx = this.p(io.dx), dv0 = this.p(io.dv0);
         const spikes = this.po(io.spikes), v0 = this.po(io.v0), dAlpha = withAlpha ? this.p(io.dAlpha!) : 0;
-        const off = (ptr: number, s: number): number => (ptr ? ptr + 4 * s : 0);
-        // Shared parameters: block t > 0 sums its α-gradient into a scratch row, added to dAlpha below.
-        const dAlphaOf = (t: number, s: number): number =>
-          !dAlpha ? 0 : perNeuron ? dAlpha + 4 * s : t === 0 ? dAlpha : this.scratch(`dAlpha${t}`, 4 * P);
         const parts = blocks.map(([s, e], t) => {
           const q = perNeuron ? s : 0, Pb = perNeuron ? e - s : P;
           return [off(gS, s), off(gV, s), v + 4 * s, alpha + 4 * q, theta + 4 * q, sub + 4 * q, off(minV, q), dx + 4 * s,
-            dv0 + 4 * s, off(spikes, s), off(v0, s), dAlphaOf(t, s), T, e - s, Pb, at.mode === "exodus" ? 1 : 0, kind,
+            dv0 + 4 * s, off(spikes, s), off(v0, s), this.dAlphaBlock(dAlpha, perNeuron, P, t, s), T, e - s, Pb, at.mode === "exodus" ? 1 : 0, kind,
             q0, q1, q2, q3, q4, q5, this.scratch(`lif${t}`, ex.lifScratchBytes(Pb)), at.maxSpikes, N];
         });
         this.par("lifBackward", parts);
-        if (dAlpha && !perNeuron) this.addPartials(io.dAlpha!, parts.slice(1).map((pt) => pt[11]!), P);
+        if (dAlpha && !perNeuron) this.sumInto(dAlpha, parts.slice(1).map((pt) => pt[11]!), P);
       },
 
       leakyForward: (io, at) => {
@@ -734,15 +733,14 @@ export class WasmBackend implements Backend {
         const { blocks, perNeuron } = this.neuronBlocks(T, N, P);
         const gY = this.p(io.gY), alpha = this.p(io.alpha), dx = this.p(io.dx), dv0 = this.p(io.dv0);
         const y = this.po(io.y), v0 = this.po(io.v0), dAlpha = withAlpha ? this.p(io.dAlpha!) : 0;
-        const off = (ptr: number, s: number): number => (ptr ? ptr + 4 * s : 0);
         const parts = blocks.map(([s, e], t) => {
           const Pb = perNeuron ? e - s : P;
-          const da = !dAlpha ? 0 : perNeuron ? dAlpha + 4 * s : t === 0 ? dAlpha : this.scratch(`dAlpha${t}`, 4 * P);
-          return [gY + 4 * s, alpha + 4 * (perNeuron ? s : 0), dx + 4 * s, dv0 + 4 * s, off(y, s), off(v0, s), da, T, e - s,
+          return [gY + 4 * s, alpha + 4 * (perNeuron ? s : 0), dx + 4 * s, dv0 + 4 * s, off(y, s), off(v0, s),
+            this.dAlphaBlock(dAlpha, perNeuron, P, t, s), T, e - s,
             Pb, this.scratch(`lif${t}`, ex.lifScratchBytes(Pb)), N];
         });
         this.par("leakyBackward", parts);
-        if (dAlpha && !perNeuron) this.addPartials(io.dAlpha!, parts.slice(1).map((pt) => pt[6]!), P);
+        if (dAlpha && !perNeuron) this.sumInto(dAlpha, parts.slice(1).map((pt) => pt[6]!), P);
       },
 
       spikeFn: (io, at) => {
@@ -768,12 +766,17 @@ export class WasmBackend implements Backend {
 
       sgdUpdate: ({ p, g, buf }, at) => {
         const pp = this.p(p), pg = this.p(g), pb = at.momentum !== 0 ? this.p(buf) : 0;
-        this.par("sgdUpdate", this.cut(at.n, 4, at.n).map(([s, e]) => [pp + 4 * s, pg + 4 * s, pb ? pb + 4 * s : 0, e - s,
+        this.par("sgdUpdate", this.cut(at.n, 4, at.n).map(([s, e]) => [pp + 4 * s, pg + 4 * s, off(pb, s), e - s,
           at.lr, at.momentum, at.dampening, at.nesterov ? 1 : 0, at.weightDecay, at.first ? 1 : 0]));
       },
     };
     return k;
   }
+}
+
+/** ptr advanced by s floats, or 0 (an absent optional buffer) left as 0. */
+function off(ptr: number, s: number): number {
+  return ptr ? ptr + 4 * s : 0;
 }
 
 /** Block alignment for elementwise kernels reading a parameter at i % P: a multiple of both P and 4. */

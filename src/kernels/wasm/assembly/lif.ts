@@ -124,6 +124,16 @@ const W = 16384;
   return spikeOf(cur, th, capV, on<C>());
 }
 
+/** Whether spikeMode's single-spike shortcut is exact for this call: cap 1 and every θ[0..P) in (0, ∞). */
+function singleSpikeExact(maxSpikes: i32, theta: usize, P: i32): bool {
+  if (maxSpikes != 1) return false;
+  for (let p = 0; p < P; p++) {
+    const th = load<f32>(theta + (<usize>p << 2));
+    if (!(th > 0 && th < Infinity)) return false;
+  }
+  return true;
+}
+
 /** Bytes per 4-neuron group of the forward's parameter table: α, θ, m, θlow. */
 const TF: usize = 64;
 
@@ -183,12 +193,7 @@ function lifFwdRows(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize,
   const inc: usize = uniform ? 0 : TF;
   const capped = maxSpikes > 0;
   const cap = <f32>maxSpikes;
-  let single = maxSpikes == 1;
-  const Pc = uniform ? 1 : P;
-  for (let p = 0; single && p < Pc; p++) {
-    const th = load<f32>(theta + (<usize>p << 2));
-    if (!(th > 0 && th < Infinity)) single = false;
-  }
+  const single = singleSpikeExact(maxSpikes, theta, uniform ? 1 : P);
   for (let n0 = 0; n0 < N4; n0 += W) {
     const n1 = min(N4, n0 + W);
     for (let t = 0; t < T;) {
@@ -377,12 +382,7 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
   const cap: f32 = maxSpikes > 0 ? <f32>maxSpikes : Infinity;
   v128.store(CAPV, f32x4.splat(cap));
   const withAlpha = dAlpha != 0;
-  let single = maxSpikes == 1;
-  const Pc = uniform ? 1 : P;
-  for (let p = 0; single && p < Pc; p++) {
-    const th = load<f32>(theta + (<usize>p << 2));
-    if (!(th > 0 && th < Infinity)) single = false;
-  }
+  const single = singleSpikeExact(maxSpikes, theta, uniform ? 1 : P);
   for (let n0 = 0; n0 < N4; n0 += W) {
     const n1 = min(N4, n0 + W);
     if (withAlpha) memory.fill(accS, 0, <usize>W << 2);
