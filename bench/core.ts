@@ -12,9 +12,9 @@ import { backward } from "../src/tensor/grad.js";
 import { LIF } from "../src/neurons/lif.js";
 import type { GradientEngine } from "../src/neurons/dynamics.js";
 import { Rng } from "../src/util/rng.js";
+import { median } from "../src/util/stats.js";
 
 const quick = process.argv.includes("--quick");
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 const now = () => performance.now();
 
 function gemmGflops(backendName: "wasm" | "ref", n: number, reps: number): number {

@@ -18,6 +18,7 @@ import { LIF } from "../src/neurons/lif.js";
 import { SingleSpike } from "../src/neurons/spikes.js";
 import type { Tensor } from "../src/tensor/tensor.js";
 import { Rng } from "../src/util/rng.js";
+import { median } from "../src/util/stats.js";
 
 const quick = process.argv.includes("--quick");
 /** Our kernel threads (EXODUS_THREADS, default 2 — the thread count the PyTorch side gets). */
@@ -48,8 +49,6 @@ function makeInput(c: Case, rng: Rng): Float32Array {
   else for (let i = 0; i < n; i++) x[i] = rng.uniform(0, c.layers[0] === "lif" ? 0.25 : 1);
   return x;
 }
-
-const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 
 function ours(c: Case, x: Float32Array): { times: number[]; peakMB: number } {
   process.env.EXODUS_THREADS = String(THREADS);

@@ -13,6 +13,7 @@ import { sum, tensor } from "../tensor/ops/index.js";
 import { Rng } from "../util/rng.js";
 import { DEFAULT_NEURON, dvsConvSpecs, initWeights, mlpSpecs, SpikingNet, type LayerSpec } from "./net.js";
 import { barChart } from "./svg.js";
+import { median } from "../util/stats.js";
 
 export const BENCH_ENGINES: GradientEngine[] = ["exodus", "slayer", "bptt"];
 
@@ -67,7 +68,6 @@ interface CaseDef {
   skip?: (e: GradientEngine) => string | null;
 }
 
-const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 const MB = 1024 * 1024;
 
 /**
