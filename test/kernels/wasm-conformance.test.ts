@@ -11,6 +11,7 @@ import type { Backend, Buf, KernelName, SurrogateSpec, UnaryOp, BinaryOp } from 
 import { RefBackend } from "../../src/kernels/ref/backend.js";
 import { WasmBackend } from "../../src/kernels/wasm/backend.js";
 import { Rng } from "../../src/util/rng.js";
+import { runKernel } from "./run-kernel.js";
 
 const SEED = Number(process.env.EXODUS_SEED ?? Date.now() % 2147483647);
 const rng = new Rng(SEED);
@@ -368,19 +369,6 @@ function convCases(): Case[] {
 // ---------------------------------------------------------------------------------------------------------
 // Runner
 
-type AnyKernel = (io: Record<string, Buf>, at: unknown) => void;
-
-function runOn(be: Backend, c: Case, garbage: Record<string, Float32Array>): Record<string, Float32Array> {
-  const io: Record<string, Buf> = {};
-  const bufs: Buf[] = [];
-  for (const [k, v] of Object.entries(c.inputs)) { io[k] = be.alloc("float32", v.length); be.upload(io[k]!, v); bufs.push(io[k]!); }
-  for (const [k, n] of Object.entries(c.outputs)) { io[k] = be.alloc("float32", n); be.upload(io[k]!, garbage[k]!); bufs.push(io[k]!); }
-  (be.kernels[c.kernel] as unknown as AnyKernel)(io, c.attrs);
-  const res: Record<string, Float32Array> = {};
-  for (const k of Object.keys(io)) res[k] = be.downloadSync!(io[k]!) as Float32Array;
-  for (const b of bufs) be.free(b);
-  return res;
-}
 
 function compare(name: string, key: string, w: Float32Array, r: Float32Array, tol: Tol): void {
   assert.equal(w.length, r.length, `${name}: ${key} length`);
@@ -404,8 +392,8 @@ function compare(name: string, key: string, w: Float32Array, r: Float32Array, to
 function checkCase(wasm: Backend, ref: Backend, c: Case): void {
   const garbage: Record<string, Float32Array> = {};
   for (const [k, n] of Object.entries(c.outputs)) garbage[k] = rand(n, -9, 9);
-  const rw = runOn(wasm, c, garbage);
-  const rr = runOn(ref, c, garbage);
+  const rw = runKernel(wasm, c.kernel, c.inputs, garbage, c.attrs);
+  const rr = runKernel(ref, c.kernel, c.inputs, garbage, c.attrs);
   for (const key of Object.keys(rr)) {
     const tol = typeof c.tol === "string" || "rtol" in c.tol ? (c.tol as Tol) : (c.tol as Record<string, Tol>)[key] ?? EXACT;
     compare(c.name, key, rw[key]!, rr[key]!, tol);
@@ -454,7 +442,7 @@ test(`sparse and dense gemm agree on spike tensors (seed ${SEED})`, () => {
         wasm.sparseDensityMax = forced;
         const c = { name: "", kernel: "gemm" as const, inputs: { a, b }, outputs: { c: m * n },
           attrs: { m, n, k, transA, transB, accumulate: false, aSparse: true }, tol: EXACT };
-        res.push(runOn(wasm, c, { c: rand(m * n) }).c!);
+        res.push(runKernel(wasm, c.kernel, c.inputs, { c: rand(m * n) }, c.attrs).c!);
       }
       wasm.sparseDensityMax = undefined;
       compare(`sparse vs dense density=${density} tA=${transA} tB=${transB}`, "c", res[0]!, res[1]!, sumTol(k * density + 8));

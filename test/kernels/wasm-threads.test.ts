@@ -7,9 +7,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ConfigError } from "../../src/errors.js";
-import type { Buf, KernelName } from "../../src/kernels/contract.js";
+import type { KernelName } from "../../src/kernels/contract.js";
 import { WasmBackend } from "../../src/kernels/wasm/backend.js";
 import { Rng } from "../../src/util/rng.js";
+import { runKernel } from "./run-kernel.js";
 
 const SEED = Number(process.env.EXODUS_SEED ?? Date.now() % 2147483647);
 const rng = new Rng(SEED);
@@ -20,21 +21,11 @@ const single = new WasmBackend({ threads: 1 });
 const multi = new WasmBackend({ threads: 3 });
 multi.parallelMinWork = 0; // split every call, however small
 
-/** outputs: a length (filled with 7s first) or initial contents (accumulating kernels). */
+/** runKernel with outputs given as a length (filled with 7s first) or as initial contents. */
 function run(be: WasmBackend, kernel: KernelName, inputs: Record<string, Float32Array>,
   outputs: Record<string, number | Float32Array>, attrs: unknown): Record<string, Float32Array> {
-  const io: Record<string, Buf> = {};
-  for (const [k, v] of Object.entries(inputs)) { io[k] = be.alloc("float32", v.length); be.upload(io[k]!, v); }
-  for (const [k, o] of Object.entries(outputs)) {
-    const init = typeof o === "number" ? new Float32Array(o).fill(7) : o;
-    io[k] = be.alloc("float32", init.length);
-    be.upload(io[k]!, init);
-  }
-  (be.kernels[kernel] as unknown as (io: Record<string, Buf>, at: unknown) => void)(io, attrs);
-  const out: Record<string, Float32Array> = {};
-  for (const k of Object.keys(outputs)) out[k] = be.downloadSync(io[k]!) as Float32Array;
-  for (const b of Object.values(io)) be.free(b);
-  return out;
+  const init = Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, typeof o === "number" ? new Float32Array(o).fill(7) : o]));
+  return runKernel(be, kernel, inputs, init, attrs);
 }
 
 function sameBits(name: string, a: Float32Array, b: Float32Array): void {
