@@ -95,6 +95,17 @@ for (const [name, be] of [["simd", simd], [relaxed.variant, relaxed]] as const) 
 }
 json.gemm_gflops_1024 = json[`gemm_gflops_1024_${relaxed.variant}`]!;
 json.gemm_gflops_1024_cpu = json[`gemm_gflops_1024_${relaxed.variant}_cpu`]!;
+// 2-D transpose (permute [1, 0]): the spike path's weight-gradient and NT transposes; one thread
+{
+  const one1 = new WasmBackend({ threads: 1 });
+  for (const [r, c] of [[1024, 1024], [1023, 1001]]) {
+    const x = filled(one1, r * c, () => rng.uniform(-1, 1)), y = one1.alloc("float32", r * c);
+    const t = time(() => one1.kernels.permute!({ x, y }, { shape: [r, c], perm: [1, 0] }), quick ? 3 : 10);
+    record(`transpose ${r}×${c} wasm (1 thread)`, `transpose_ms_${r}x${c}`, { wall: t.wall * 1e3, cpu: t.cpu * 1e3 }, "ms");
+    one1.free(x);
+    one1.free(y);
+  }
+}
 }
 
 // --- spike-sparse vs dense -----------------------------------------------------------------------------
