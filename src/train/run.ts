@@ -33,17 +33,27 @@ export async function selectDevice(device: DeviceName, opts: { threads?: number 
     setBackendSync("ref");
     return "ref";
   }
-  try {
-    // the wasm backend registers itself on import (src/kernels/wasm/backend.ts)
-    const { WasmBackend } = await import("../kernels/wasm/backend.js");
-    // A thread count replaces the factory (it applies when this process has not started the backend yet).
-    if (opts.threads !== undefined) registerBackend("wasm", () => new WasmBackend({ threads: opts.threads }));
-    setBackendSync("wasm");
-    return "wasm";
-  } catch (e) {
+  const fallback = (e: unknown): "ref" => {
     if (device === "wasm") throw new ConfigError(`the wasm backend could not be loaded (${(e as Error).message}); run 'npm run build:wasm' or use --device ref`);
     setBackendSync("ref");
     return "ref";
+  };
+  let wasm: typeof import("../kernels/wasm/backend.js");
+  try {
+    // the wasm backend registers itself on import (src/kernels/wasm/backend.ts)
+    wasm = await import("../kernels/wasm/backend.js");
+  } catch (e) {
+    return fallback(e);
+  }
+  // A bad --threads / EXODUS_THREADS is a ConfigError for the user to fix, never a reason to fall back to ref.
+  wasm.resolveThreads(opts.threads);
+  try {
+    // A thread count replaces the factory (it applies when this process has not started the backend yet).
+    if (opts.threads !== undefined) registerBackend("wasm", () => new wasm.WasmBackend({ threads: opts.threads }));
+    setBackendSync("wasm");
+    return "wasm";
+  } catch (e) {
+    return fallback(e);
   }
 }
 

@@ -29,6 +29,8 @@ test("bad arguments: usage error, exit code 2, no stack trace", () => {
     [["train", "--frobnicate"], /unknown option/],
     [["eval"], /--checkpoint/],
     [["eval", "--checkpoint", dir], /not a run directory/],
+    // a bad thread count must not silently fall back to the ref backend
+    [["train", "--task", "toy", "--epochs", "1", "--threads", "100"], /threads must be an integer in \[1, 64\]/],
   ];
   for (const [args, msg] of cases) {
     const r = cli(args);
@@ -36,6 +38,10 @@ test("bad arguments: usage error, exit code 2, no stack trace", () => {
     assert.match(r.stderr, msg, args.join(" "));
     assert.doesNotMatch(r.stderr, /\n\s+at /, `${args.join(" ")}: stack trace printed`);
   }
+  const env = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "train", "--task", "toy", "--epochs", "1"],
+    { cwd: root, encoding: "utf8", env: { ...process.env, EXODUS_THREADS: "abc" } });
+  assert.equal(env.status, 2, `EXODUS_THREADS=abc: exit ${env.status}\n${env.stderr}`);
+  assert.match(env.stderr, /threads must be an integer in \[1, 64\] \(got EXODUS_THREADS=abc\)/);
 });
 
 test("train writes a complete run directory and ends stdout with the result JSON; eval reads it back", () => {

@@ -789,8 +789,11 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** Threads default: EXODUS_THREADS, else the machine's available parallelism, at most 8. */
-function resolveThreads(requested: number | undefined): number {
+/**
+ * Threads default: EXODUS_THREADS, else the machine's available parallelism, at most 8. A count outside
+ * [1, 64] is a ConfigError (callers that fall back to another backend on load failures must let it through).
+ */
+export function resolveThreads(requested: number | undefined): number {
   const env = typeof process !== "undefined" ? process.env.EXODUS_THREADS : undefined;
   const want = requested ?? (env !== undefined && env !== "" ? Number(env) : Math.min(8, availableParallelism()));
   if (!Number.isInteger(want) || want < 1 || want > 64) {
