@@ -113,6 +113,11 @@ export interface LifBackwardAttrs extends LifAttrs {
   surrogate: SurrogateSpec;
   /** exodus: factor α(1 − mσ) (spec §3.2). slayer: m := 0, factor α (spec §3.3, §7). */
   mode: "exodus" | "slayer";
+  /**
+   * gS is the same at every step: gSP values (gSP divides N), step t, neuron n reads gS[n % gSP]. What a
+   * sum or mean over time (and batch) hands back; the [T, N] tensor is then never written. Absent: gS is [T, N].
+   */
+  gSP?: number;
 }
 
 /** Leaky integrator (synaptic current / ExpLeak): y_t = α·y_{t−1} + x_t, y_{−1} = v0. */
@@ -170,7 +175,8 @@ export interface Kernels {
    * Spiking core backward, spec §3.2 (O(T) reverse recursion per neuron):
    *   y_t = σ_t·gS_t + gV_t;  λ_{T−1} = y_{T−1};  λ_t = y_t + nc_{t+1}·α(1 − m·σ_t)·λ_{t+1};
    *   dx_t = nc_t·λ_t;  dv0 = α·dx_0;  dα_p = Σ_{n%P=p} Σ_t dx_t·vpost_{t−1}  (vpost_{−1} = v0).
-   * mode "slayer" uses m := 0. gV optional (zero). dAlpha needs spikes and v0.
+   * mode "slayer" uses m := 0. gV optional (zero). dAlpha needs spikes and v0. gS is [T, N], or [gSP] read
+   * at n % gSP when attrs.gSP is set (a gradient broadcast over time).
    */
   lifBackward(
     io: {

@@ -1,11 +1,11 @@
 /** The user-facing backward entry points (wires autograd to the ops it needs). */
 import { backward as backwardImpl } from "./autograd.js";
-import { add, clone, onesLike, zerosLike } from "./ops/index.js";
+import { add, clone, expandRepeated, onesLike, zerosLike } from "./ops/index.js";
 import type { Tensor } from "./tensor.js";
 
 /** Back-propagates from a scalar (or from `root` with an explicit upstream gradient). */
 export function backward(root: Tensor, grad: Tensor | null = null): void {
-  backwardImpl(root, grad, { add, onesLike, clone });
+  backwardImpl(root, grad, { add, onesLike, clone, expand: expandRepeated });
 }
 
 /**

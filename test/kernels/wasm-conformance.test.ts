@@ -177,18 +177,20 @@ function lifBackwardCases(): Case[] {
     for (const surrogate of SURROGATES)
       for (const mode of ["exodus", "slayer"] as const) {
         const hasMinV = i % 3 === 0, withGV = i % 2 === 0, withAlpha = i % 4 !== 1;
+        // gS the same at every step (attrs.gSP) in every other case: periods 1, N, and a divisor of N (P)
+        const gSP = i % 2 === 1 ? [1, N, P][(i >> 1) % 3]! : undefined;
         i++;
         const f = refForward(T, N, P, i % 3, hasMinV);
         out.push({
-          name: `lifBackward ${surrogate.type} ${mode} T=${T} N=${N} P=${P} minV=${hasMinV} gV=${withGV} dAlpha=${withAlpha}`,
+          name: `lifBackward ${surrogate.type} ${mode} T=${T} N=${N} P=${P} minV=${hasMinV} gV=${withGV} dAlpha=${withAlpha} gSP=${gSP}`,
           kernel: "lifBackward",
           inputs: {
-            gS: rand(T * N), v: f.v, alpha: f.alpha, theta: f.theta, sub: f.sub,
+            gS: rand(gSP ?? T * N), v: f.v, alpha: f.alpha, theta: f.theta, sub: f.sub,
             ...(hasMinV ? { minV: f.minV } : {}), ...(withGV ? { gV: rand(T * N) } : {}),
             ...(withAlpha ? { spikes: f.spikes, v0: f.v0 } : {}),
           },
           outputs: { dx: T * N, dv0: N, ...(withAlpha ? { dAlpha: P } : {}) },
-          attrs: { T, N, P, maxSpikes: i % 3, hasMinV, surrogate, mode },
+          attrs: { T, N, P, maxSpikes: i % 3, hasMinV, surrogate, mode, ...(gSP !== undefined ? { gSP } : {}) },
           // ref recurses in f64, wasm in f32: measured max error ≈ 1e-7…8e-7 of max|ref| (T = 200, all surrogates).
           // dα sums T·N/P terms of O(1) that may cancel: its error bound scales with the term count.
           tol: { dx: { rtol: 1e-4, atolRel: 1e-5 }, dv0: { rtol: 1e-4, atolRel: 1e-5 },

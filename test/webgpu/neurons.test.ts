@@ -93,6 +93,29 @@ test("lifBackward: exodus and slayer, all surrogates, minV gating, gV, dAlpha", 
   assert.deepEqual(errors, []);
 });
 
+test("lifBackward with a spike gradient that is the same at every step (gSP = 1, a divisor of N, N)", async (t) => {
+  const b = await need(t);
+  if (!b) return;
+  const errors: string[] = [];
+  for (const [N, T, P] of SHAPES) {
+    const inp = lifInputs(N, T, P, N * 7 + T);
+    const fw = { spikes: new Float32Array(T * N), v: new Float32Array(T * N) };
+    refArrayKernels.lifForward({ ...inp, ...fw }, { T, N, P, maxSpikes: 0, hasMinV: true });
+    for (const gSP of [...new Set([1, [3, 17, 1023].find((d) => N % d === 0 && d < N) ?? 1, N])]) {
+      const gS = randn(rng(gSP + N), gSP);
+      const io = {
+        gS, v: fw.v, alpha: inp.alpha, theta: inp.theta, sub: inp.sub, minV: inp.minV,
+        spikes: fw.spikes, v0: inp.v0, dAlpha: new Float32Array(P).fill(9),
+        dx: new Float32Array(T * N).fill(9), dv0: new Float32Array(N).fill(9),
+      };
+      const at = { T, N, P, maxSpikes: 0, hasMinV: true, surrogate: SURROGATES[0]!, mode: "exodus" as const, gSP };
+      const res = await both(b, "lifBackward", io, at, { dx: SCAN, dv0: SCAN, dAlpha: { rtol: 1e-4, atolRel: 1e-4 } });
+      errors.push(...res.errors.map((e) => `N=${N} T=${T} P=${P} gSP=${gSP}: ${e}`));
+    }
+  }
+  assert.deepEqual(errors, []);
+});
+
 test("leakyForward (bit-equal) and leakyBackward (with and without dAlpha)", async (t) => {
   const b = await need(t);
   if (!b) return;

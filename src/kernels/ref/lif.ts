@@ -33,7 +33,7 @@ export const lif: Pick<ArrayKernels, "lifForward" | "lifBackward" | "leakyForwar
 
   lifBackward(io, at) {
     const { gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha } = io;
-    const { T, N, P, hasMinV, surrogate, mode } = at;
+    const { T, N, P, hasMinV, surrogate, mode, gSP } = at;
     if (dAlpha) dAlpha.fill(0, 0, P);
     for (let n = 0; n < N; n++) {
       const p = n % P;
@@ -48,7 +48,7 @@ export const lif: Pick<ArrayKernels, "lifForward" | "lifBackward" | "leakyForwar
         const i = t * N + n;
         const vt = v[i]!;
         const sig = surrogateValue(surrogate, vt, th);
-        const y = sig * gS[i]! + (gV ? gV[i]! : 0);
+        const y = sig * gS[gSP ? n % gSP : i]! + (gV ? gV[i]! : 0);
         // §3.2: λ_t = y_t + nc_{t+1}·α(1 − mσ_t)·λ_{t+1}
         lam = t === T - 1 ? y : y + ncNext * a * (1 - m * sig) * lam;
         const nc = vt > lo ? 1 : 0;

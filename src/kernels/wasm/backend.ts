@@ -59,7 +59,7 @@ interface WasmExports {
   lifBackward(gS: number, gV: number, v: number, alpha: number, theta: number, sub: number, minV: number, dx: number,
     dv0: number, spikes: number, v0: number, dAlpha: number, T: number, N: number, P: number, exodus: number,
     kind: number, q0: number, q1: number, q2: number, q3: number, q4: number, q5: number, scratch: number,
-    maxSpikes: number, ld: number): void;
+    maxSpikes: number, ld: number, gsRow: number): void;
   lifScratchBytes(P: number): number;
   leakyForward(x: number, v0: number, alpha: number, y: number, T: number, N: number, P: number, ld: number): void;
   leakyBackward(gY: number, alpha: number, dx: number, dv0: number, y: number, v0: number, dAlpha: number,
@@ -705,14 +705,23 @@ export class WasmBackend implements Backend {
         const withAlpha = io.dAlpha && io.spikes && io.v0;
         if (io.dAlpha && !withAlpha) this.view(io.dAlpha).fill(0, 0, P);
         const { blocks, perNeuron } = this.neuronBlocks(T, N, P);
-        const gS = this.p(io.gS), gV = this.po(io.gV), v = this.p(io.v), alpha = this.p(io.alpha), theta = this.p(io.theta);
+        const gV = this.po(io.gV), v = this.p(io.v), alpha = this.p(io.alpha), theta = this.p(io.theta);
+        // gS the same at every step (at.gSP): the kernel reads one row of N; a shorter period is tiled to N here.
+        let gS = this.p(io.gS);
+        const gSP = at.gSP;
+        if (gSP !== undefined && gSP !== N) {
+          const row = this.scratch("lifGS", 4 * N);
+          const src = this.view(io.gS).subarray(0, gSP), dst = new Float32Array(this.mem.buffer, row, N);
+          for (let n = 0; n < N; n += gSP) dst.set(src.subarray(0, Math.min(gSP, N - n)), n);
+          gS = row;
+        }
         const sub = this.p(io.sub), minV = at.hasMinV ? this.po(io.minV) : 0, dx = this.p(io.dx), dv0 = this.p(io.dv0);
         const spikes = this.po(io.spikes), v0 = this.po(io.v0), dAlpha = withAlpha ? this.p(io.dAlpha!) : 0;
         const parts = blocks.map(([s, e], t) => {
           const q = perNeuron ? s : 0, Pb = perNeuron ? e - s : P;
           return [off(gS, s), off(gV, s), v + 4 * s, alpha + 4 * q, theta + 4 * q, sub + 4 * q, off(minV, q), dx + 4 * s,
             dv0 + 4 * s, off(spikes, s), off(v0, s), this.dAlphaBlock(dAlpha, perNeuron, P, t, s), T, e - s, Pb, at.mode === "exodus" ? 1 : 0, kind,
-            q0, q1, q2, q3, q4, q5, this.scratch(`lif${t}`, ex.lifScratchBytes(Pb)), at.maxSpikes, N];
+            q0, q1, q2, q3, q4, q5, this.scratch(`lif${t}`, ex.lifScratchBytes(Pb)), at.maxSpikes, N, gSP === undefined ? 1 : 0];
         });
         this.par("lifBackward", parts);
         if (dAlpha && !perNeuron) this.sumInto(dAlpha, parts.slice(1).map((pt) => pt[11]!), P);

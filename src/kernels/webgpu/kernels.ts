@@ -210,7 +210,7 @@ export function webgpuKernels(L: Launcher): Kernels {
           ...(partial ? [r("spikes", spikes!), r("v0", v0!)] : []),
           w("dx", dx), w("dv0", dv0), ...(partial ? [wE("partial", partial)] : []),
         ],
-        params: [N, T, P, ...surrogateParams(surrogate).map(f32)],
+        params: [N, T, P, ...surrogateParams(surrogate).map(f32), at.gSP ?? 0],
         groups: groups(N),
       });
       if (partial) reduceAlpha(partial, dAlpha!, N, P);

@@ -5,10 +5,11 @@
  */
 import type { SurrogateSpec } from "../../kernels/contract.js";
 import { ShapeError } from "../../errors.js";
-import { record } from "../autograd.js";
+import { record, recordRepeated, RepeatedGrad } from "../autograd.js";
 import { fmt } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { emptyLike, kernel, sameDevice } from "./core.js";
+import { expandRepeated } from "./reduce.js";
 
 export interface LifScanOptions {
   maxSpikes: number;
@@ -50,12 +51,29 @@ export function lifScan(
     at,
   );
   const inputs = [x, v0, alpha];
-  record(`lifScan[${opts.mode}]`, inputs, [spikes, v], ([gS, gV]) => {
-    let gs = gS;
-    if (!gs) {
+  recordRepeated(`lifScan[${opts.mode}]`, inputs, [spikes, v], ([gSIn, gVIn]) => {
+    const made: Tensor[] = [];
+    const full = (g: Tensor | RepeatedGrad): Tensor => {
+      if (!(g instanceof RepeatedGrad)) return g;
+      const f = expandRepeated(g);
+      made.push(f);
+      return f;
+    };
+    // A spike gradient that is the same at every step (a sum or mean over time and batch, e.g. a spike-count
+    // loss) is read in place: its period divides N, so step t, neuron n reads base[n % gSP].
+    let gs: Tensor;
+    let gSP: number | undefined;
+    if (gSIn instanceof RepeatedGrad && N % gSIn.base.size === 0) {
+      gs = gSIn.base;
+      gSP = gSIn.base.size;
+    } else if (gSIn) {
+      gs = full(gSIn);
+    } else {
       gs = emptyLike(x);
+      made.push(gs);
       kernel(x.backend, "fill", { y: gs.buf }, { n: gs.size, value: 0 });
     }
+    const gV = gVIn ? full(gVIn) : null;
     const dx = emptyLike(x);
     const dv0 = emptyLike(v0);
     const dAlpha = alpha.requiresGrad ? emptyLike(alpha) : null;
@@ -67,8 +85,9 @@ export function lifScan(
         ...(minV ? { minV: minV.buf } : {}), dx: dx.buf, dv0: dv0.buf,
         ...(dAlpha ? { spikes: spikes.buf, v0: v0.buf, dAlpha: dAlpha.buf } : {}),
       },
-      { ...at, surrogate: opts.surrogate, mode: opts.mode },
+      { ...at, surrogate: opts.surrogate, mode: opts.mode, ...(gSP !== undefined ? { gSP } : {}) },
     );
+    for (const t of made) t.dispose();
     return [dx, dv0, dAlpha];
   });
   return { spikes, v };

@@ -1,6 +1,6 @@
 /** Reductions (sum, mean, max over axes) and sumTo, which folds broadcast gradients back to a shape. */
 import { ShapeError } from "../../errors.js";
-import { record } from "../autograd.js";
+import { record, RepeatedGrad, type Grad } from "../autograd.js";
 import { fmt, normAxis, sameShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { emptyLike, kernel } from "./core.js";
@@ -55,10 +55,32 @@ function expandBack(g: Tensor, xShape: readonly number[], axes: number[]): Tenso
   return y;
 }
 
+/** The full tensor a RepeatedGrad stands for: base repeated over the leading elements (one broadcast pass). */
+export function expandRepeated(g: RepeatedGrad): Tensor {
+  const L = g.base.size;
+  const size = g.shape.reduce((a, b) => a * b, 1);
+  const zero = emptyLike(g.base, [1]);
+  kernel(g.base.backend, "fill", { y: zero.buf }, { n: 1, value: 0 });
+  const y = emptyLike(g.base, g.shape);
+  kernel(g.base.backend, "binary", { a: g.base.buf, b: zero.buf, y: y.buf }, { op: "add", aShape: [L], bShape: [1], yShape: [size / L, L] });
+  zero.dispose();
+  return y;
+}
+
+/**
+ * sum's and mean's gradient g (y's shape) spread back to x's shape. Reducing the leading axes 0..k−1 leaves
+ * a gradient that repeats with period ∏ x.shape[k..]: handed on lazily (RepeatedGrad), never written out.
+ */
+function spread(g: Tensor, xShape: readonly number[], axes: number[]): Grad {
+  const leading = axes.length > 0 && axes.every((a, i) => a === i);
+  if (leading && g.size > 0) return new RepeatedGrad(g.shareAs([g.size]), xShape);
+  return expandBack(g, xShape, axes);
+}
+
 export function sum(x: Tensor, axis?: number | readonly number[], keepdims = false): Tensor {
   const axes = axesOf(x, axis, "sum");
   const y = reduceRaw(x, axes, "sum", keepdims);
-  record("sum", [x], [y], ([g]) => [expandBack(g!, x.shape, axes)]);
+  record("sum", [x], [y], ([g]) => [spread(g!, x.shape, axes)]);
   return y;
 }
 
@@ -67,11 +89,12 @@ export function mean(x: Tensor, axis?: number | readonly number[], keepdims = fa
   const count = axes.reduce((a, i) => a * x.shape[i]!, 1);
   const y = reduceRaw(x, axes, "mean", keepdims);
   record("mean", [x], [y], ([g]) => {
-    const e = expandBack(g!, x.shape, axes);
-    const s = emptyLike(e);
-    kernel(e.backend, "unary", { x: e.buf, y: s.buf }, { op: "scale", n: e.size, p: 1 / count });
-    e.dispose();
-    return [s];
+    // scale the small gradient, then spread it (lazily where the axes allow)
+    const s = emptyLike(g!);
+    kernel(g!.backend, "unary", { x: g!.buf, y: s.buf }, { op: "scale", n: s.size, p: 1 / count });
+    const e = spread(s, x.shape, axes);
+    if (e !== s) s.dispose();
+    return [e];
   });
   return y;
 }

@@ -1,6 +1,6 @@
 /** Differentiable shape ops: reshape, permute/transpose, first-axis select / narrow / stack / concat. */
 import { ShapeError } from "../../errors.js";
-import { record } from "../autograd.js";
+import { record, recordRepeated, RepeatedGrad } from "../autograd.js";
 import { fmt, normAxis, numel } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import { empty, emptyLike, kernel, sameDevice } from "./core.js";
@@ -17,7 +17,9 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError(`reshape: cannot view ${fmt(x.shape)} (${x.size} elements) as ${fmt(shape)}`);
   }
   const y = x.shareAs(s);
-  record("reshape", [x], [y], ([g]) => [g!.shareAs(x.shape)]);
+  // A RepeatedGrad's pattern is over flat indices, which a reshape keeps: it passes through lazily.
+  recordRepeated("reshape", [x], [y], ([g]) =>
+    [g instanceof RepeatedGrad ? new RepeatedGrad(g.base.shareAs(g.base.shape), x.shape) : g!.shareAs(x.shape)]);
   return y;
 }
 

@@ -295,7 +295,7 @@ function bwdRun<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, 
  * as two bwdRun rows (same results).
  */
 function bwdRun2<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, pp: usize, inc: usize,
-  o: usize, o1: usize, stride: usize, cap: f32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): void {
+  o: usize, o1: usize, stride: usize, cap: f32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, gsStep: usize): void {
   const kind = kindOf<K>();
   const capV = v128.load(CAPV);
   for (; o < o1; o += 16, pp += inc, acc += 16) {
@@ -310,7 +310,7 @@ function bwdRun2<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize,
     if (on<G>()) l1 = f32x4.add(l1, v128.load(gV + o));
     const d1 = v128.and(l1, f32x4.gt(v1, lo));
     v128.store(dx + o, d1);
-    let l0 = fma(s0, fma(am, d1, v128.load(gS + om)), f32x4.mul(a, d1));
+    let l0 = fma(s0, fma(am, d1, v128.load(gS + o - gsStep)), f32x4.mul(a, d1));
     if (on<G>()) l0 = f32x4.add(l0, v128.load(gV + om));
     const d0 = v128.and(l0, f32x4.gt(v0, lo));
     v128.store(dx + om, d0);
@@ -356,7 +356,7 @@ function bwdEdge<K>(gS: usize, gV: usize, v: usize, dx: usize, dv0: usize, v0: u
  */
 function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
   dx: usize, dv0: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: bool, maxSpikes: i32,
-  q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, N4: i32, scratch: usize): void {
+  q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, N4: i32, scratch: usize, gsStep: usize): void {
   const kind = kindOf<K>();
   const uniform = P == 1;
   const ninf = f32x4.splat(-Infinity);
@@ -397,29 +397,32 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
         const e = uniform ? n1 : min(n1, n + (P - q));
         const o = row + (<usize>n << 2), o1 = row + (<usize>e << 2);
         const pp = tab + <usize>q * 28, acc = accS + (<usize>(n - n0) << 2);
+        // gs + o addresses row t of gS: gS itself when gS is [T, N] (gsStep = stride), the one row when it
+        // is the same at every step (gsStep = 0). usize arithmetic wraps, so gs may point below gS.
+        const gs = gS + <usize>t * gsStep - row;
         if (first || last) {
-          bwdEdge<K>(gS, gV, v, dx, dv0, v0, acc, pp, inc, o, o1, <usize>n << 2, stride, cap, first, last, withAlpha,
+          bwdEdge<K>(gs, gV, v, dx, dv0, v0, acc, pp, inc, o, o1, <usize>n << 2, stride, cap, first, last, withAlpha,
             single, q0, q1, q2, q3, q4, q5);
         } else if (pair) {
           if (withAlpha && single) {
-            if (gV) bwdRun2<K, u32, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
-            else bwdRun2<K, u32, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+            if (gV) bwdRun2<K, u32, u8>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
+            else bwdRun2<K, u32, u16>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
           } else if (withAlpha) {
-            if (gV) bwdRun2<K, u8, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
-            else bwdRun2<K, u8, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+            if (gV) bwdRun2<K, u8, u8>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
+            else bwdRun2<K, u8, u16>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
           } else {
-            if (gV) bwdRun2<K, u16, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
-            else bwdRun2<K, u16, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+            if (gV) bwdRun2<K, u16, u8>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
+            else bwdRun2<K, u16, u16>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
           }
         } else if (withAlpha && single) {
-          if (gV) bwdRun<K, u32, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
-          else bwdRun<K, u32, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+          if (gV) bwdRun<K, u32, u8>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+          else bwdRun<K, u32, u16>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
         } else if (withAlpha) {
-          if (gV) bwdRun<K, u8, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
-          else bwdRun<K, u8, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+          if (gV) bwdRun<K, u8, u8>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+          else bwdRun<K, u8, u16>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
         } else {
-          if (gV) bwdRun<K, u16, u8>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
-          else bwdRun<K, u16, u16>(gS, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+          if (gV) bwdRun<K, u16, u8>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+          else bwdRun<K, u16, u16>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
         }
         n = e;
       }
@@ -450,7 +453,7 @@ export function lifForward(x: usize, v0: usize, alpha: usize, theta: usize, sub:
 
 function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
   dx: usize, dv0: usize, spikes: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: bool,
-  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, n: i32, scalar: bool): void {
+  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, n: i32, scalar: bool, gsStep: usize): void {
   const a = prm(alpha, n, P, scalar), th = prm(theta, n, P, scalar);
   const mTrue = prm(sub, n, P, scalar);
   // SLAYER: m := 0 in the recursion (spec §3.3); the α-gradient still uses the true reset.
@@ -464,10 +467,11 @@ function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub
   let acc = f32x4.splat(0);
   const withAlpha = dAlpha != 0;
   let off = (<usize>(T - 1) * stride) + (<usize>n << 2);
-  for (let t = T - 1; t >= 0; t--, off -= stride) {
+  let goff = (<usize>(T - 1) * gsStep) + (<usize>n << 2);
+  for (let t = T - 1; t >= 0; t--, off -= stride, goff -= gsStep) {
     const vt = ld(v + off, scalar);
     const sig = surrogate4(kind, vt, th, k1, k2, q0, q1, q2, q3, q4, q5);
-    let y = f32x4.mul(sig, ld(gS + off, scalar));
+    let y = f32x4.mul(sig, ld(gS + goff, scalar));
     if (gV) y = f32x4.add(y, ld(gV + off, scalar));
     // §3.2: λ_t = y_t + nc_{t+1}·α(1 − m·σ_t)·λ_{t+1}
     const carry = f32x4.mul(f32x4.mul(a, f32x4.sub(one, f32x4.mul(m, sig))), lam);
@@ -495,12 +499,16 @@ function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub
  * Spec §3.2 EXODUS (exodus = 1) or §3.3 SLAYER (exodus = 0) backward scan. gV, minV, dAlpha = 0 when absent
  * (dAlpha needs spikes and v0). Surrogate `kind` and q0..q5 as in simd.ts surrogate4. scratch: lifScratchBytes().
  * maxSpikes as in the forward: the row path recomputes s_{t−1} from v_{t−1} (bit-identical to the forward's
- * spikes) instead of reading the spikes array.
+ * spikes) instead of reading the spikes array. gsRow: 1 when gS is [T, ·] (row stride ld), 0 when gS is one
+ * row of N values used at every step (LifBackwardAttrs.gSP, expanded to N by backend.ts).
  */
 export function lifBackward(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
   dx: usize, dv0: usize, spikes: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: i32,
-  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, scratch: usize, maxSpikes: i32, ld: i32): void {
+  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, scratch: usize, maxSpikes: i32, ld: i32,
+  gsRow: i32): void {
   ROW = ld > 0 ? ld : N;
+  // gS's row step in bytes: a full [T, ·] array, or 0 for one row used at every step (gsRow == 0).
+  const gsStep: usize = gsRow != 0 ? <usize>ROW << 2 : 0;
   if (dAlpha) memory.fill(dAlpha, 0, <usize>P << 2);
   if (T <= 0) {
     for (let n = 0; n < N; n++) store<f32>(dv0 + (<usize>n << 2), 0);
@@ -512,17 +520,17 @@ export function lifBackward(gS: usize, gV: usize, v: usize, alpha: usize, theta:
     // One specialised copy per surrogate kind (type-encoded, see kindOf).
     const ex = exodus != 0;
     switch (kind) {
-      case 0: lifBwdRows<u8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch); break;
-      case 1: lifBwdRows<u16>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch); break;
-      case 2: lifBwdRows<u32>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch); break;
-      case 3: lifBwdRows<u64>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch); break;
-      default: lifBwdRows<i8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch);
+      case 0: lifBwdRows<u8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch, gsStep); break;
+      case 1: lifBwdRows<u16>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch, gsStep); break;
+      case 2: lifBwdRows<u32>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch, gsStep); break;
+      case 3: lifBwdRows<u64>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch, gsStep); break;
+      default: lifBwdRows<i8>(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dAlpha, T, N, P, ex, maxSpikes, q0, q1, q2, q3, q4, q5, n, scratch, gsStep);
     }
   }
   for (; n + 4 <= N; n += 4)
-    lifBwd4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, q5, n, false);
+    lifBwd4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, q5, n, false, gsStep);
   for (; n < N; n++)
-    lifBwd4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, q5, n, true);
+    lifBwd4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, T, N, P, exodus != 0, kind, q0, q1, q2, q3, q4, q5, n, true, gsStep);
 }
 
 /**

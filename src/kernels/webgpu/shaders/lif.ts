@@ -47,7 +47,8 @@ export interface LifBackwardShape {
  * lifBackward, spec §3.2 (exodus) / §3.3 (slayer: m := 0):
  *   y_t = σ_t·gS_t + gV_t;  λ_{T−1} = y_{T−1};  λ_t = y_t + nc_{t+1}·α(1 − m·σ_t)·λ_{t+1};
  *   dx_t = nc_t·λ_t;  dv0 = α·dx_0;  partial_n = Σ_t dx_t·vpost_{t−1}, vpost_{−1} = v0, vpost = v − m_true·s.
- * Words: 1 N, 2 T, 3 P, 4..8 surrogate.
+ * Words: 1 N, 2 T, 3 P, 4..8 surrogate, 9 gSP (0: gS is [T, N]; else gS is the same at every step, read at
+ * n % gSP).
  */
 export function lifBackwardWgsl(s: LifBackwardShape): string {
   return `${surrogateWgsl(s.surrogate, 4)}
@@ -55,6 +56,7 @@ ${MAIN_1D}
   let N = pu(1u);
   if (gi >= N) { return; }
   let T = pu(2u); let p = gi % pu(3u);
+  let gSP = pu(9u);
   let a = alpha[p]; let th = theta[p];
   let mTrue = sub[p];
   let m = ${s.exodus ? "mTrue" : "0.0"};
@@ -67,7 +69,7 @@ ${MAIN_1D}
     let i = (t - 1u) * N + gi;
     let vt = vs[i];
     let sig = surr(vt, th);
-    let y = sig * gS[i]${s.hasGV ? " + gV[i]" : ""};
+    let y = sig * gS[select(i, gi % max(gSP, 1u), gSP != 0u)]${s.hasGV ? " + gV[i]" : ""};
     if (t == T) { lam = y; } else { lam = y + ncNext * a * (1.0 - m * sig) * lam; }
     let nc = ${s.hasMinV ? "select(0.0, 1.0, vt > lo)" : "1.0"};
     d = nc * lam;
