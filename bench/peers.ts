@@ -50,7 +50,7 @@ function makeInput(c: Case, rng: Rng): Float32Array {
   return x;
 }
 
-function ours(c: Case, x: Float32Array): { times: number[]; peakMB: number } {
+function ours(c: Case, x: Float32Array): { times: number[]; peakMB: number; firstMs: number } {
   process.env.EXODUS_THREADS = String(THREADS);
   setBackendSync("wasm");
   const be = getBackend("wasm");
@@ -69,6 +69,7 @@ function ours(c: Case, x: Float32Array): { times: number[]; peakMB: number } {
     }
   }
   const times: number[] = [];
+  let firstMs = 0;
   let peak = 0;
   // The input is created once, outside the timed region, as the PyTorch side does.
   const input = keep(tensor(x, [T, B, N], { requiresGrad: c.layers[0] === "lif" }));
@@ -91,6 +92,7 @@ function ours(c: Case, x: Float32Array): { times: number[]; peakMB: number } {
       backward(sum(h));
       const dt = performance.now() - t0;
       if (r > 0) times.push(dt);
+      else firstMs = dt;
       peak = Math.max(peak, be.memoryStats().bytesReserved);
       for (const w of [...ws, input]) {
         w.grad?.dispose();
@@ -98,7 +100,7 @@ function ours(c: Case, x: Float32Array): { times: number[]; peakMB: number } {
       }
     });
   }
-  return { times, peakMB: peak / 2 ** 20 };
+  return { times, peakMB: peak / 2 ** 20, firstMs };
 }
 
 /**
@@ -106,7 +108,7 @@ function ours(c: Case, x: Float32Array): { times: number[]; peakMB: number } {
  * part of PyTorch's step); tuned gives PyTorch the allocator behaviour of a tuned install and is the baseline
  * the speedups are judged on. The untuned run is what `python3 script.py` gets on a stock Debian.
  */
-function torchSide(c: Case, file: string, tuned: boolean): { times: number[]; peak_rss_mb: number } | { error: string } {
+function torchSide(c: Case, file: string, tuned: boolean): { times: number[]; peak_rss_mb: number; first_ms: number } | { error: string } {
   const malloc = tuned ? { MALLOC_MMAP_THRESHOLD_: "4294967296", MALLOC_TRIM_THRESHOLD_: "4294967296" } : {};
   const r = spawnSync(PY, [join(here, "torch_loop.py"), JSON.stringify({ T, B, N: c.N, tau: 20, layers: c.layers, reps: REPS }), file, "2"], {
     encoding: "utf8",
@@ -128,7 +130,7 @@ if (ci >= 0) {
   process.exit(0);
 }
 
-function oursInChild(i: number, file: string): { times: number[]; peakMB: number; rssMB: number } {
+function oursInChild(i: number, file: string): { times: number[]; peakMB: number; rssMB: number; firstMs: number } {
   const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--case", String(i), "--input", file, ...(quick ? ["--quick"] : [])], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`our side failed on case ${i}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
@@ -140,8 +142,9 @@ const out: Record<string, number | string> = {};
 let torchMissing: string | null = null;
 console.log(`bench:peers  T=${T} B=${B}, one training step fwd+bwd, median of ${ROUNDS}×${REPS} (interleaved rounds); ours: EXODUS on wasm, ${THREADS} threads; PyTorch: BPTT loop, 2 threads`);
 console.log("torch ms: glibc malloc tuned (no mmap per tensor; the baseline of 'speedup'); stock: default malloc");
-interface Acc { ours: number[]; torch: number[]; stock: number[]; oursRss: number; oursWasm: number; torchRss: number }
-const acc: Acc[] = cases.map(() => ({ ours: [], torch: [], stock: [], oursRss: 0, oursWasm: 0, torchRss: 0 }));
+/** first: the first step of each fresh process (compilation, memory growth), not part of the medians. */
+interface Acc { ours: number[]; torch: number[]; stock: number[]; oursFirst: number[]; torchFirst: number[]; oursRss: number; oursWasm: number; torchRss: number }
+const acc: Acc[] = cases.map(() => ({ ours: [], torch: [], stock: [], oursFirst: [], torchFirst: [], oursRss: 0, oursWasm: 0, torchRss: 0 }));
 const files = cases.map((c, i) => {
   const x = makeInput(c, rng);
   const file = join(dir, `x${i}.f32`);
@@ -153,6 +156,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const a = acc[i]!;
     const o = oursInChild(i, files[i]!);
     a.ours.push(...o.times);
+    a.oursFirst.push(o.firstMs);
     a.oursRss = Math.max(a.oursRss, o.rssMB);
     a.oursWasm = Math.max(a.oursWasm, o.peakMB);
     if (torchMissing) continue;
@@ -162,26 +166,29 @@ for (let round = 0; round < ROUNDS; round++) {
       continue;
     }
     a.torch.push(...t.times);
+    a.torchFirst.push(t.first_ms);
     a.torchRss = Math.max(a.torchRss, t.peak_rss_mb);
     const st = torchSide(c, files[i]!, false);
     if (!("error" in st)) a.stock.push(...st.times);
   }
 }
-console.log(`${"case".padEnd(30)}${"N".padStart(6)}${"ours ms".padStart(10)}${"torch ms".padStart(10)}${"speedup".padStart(9)}${"stock ms".padStart(10)}${"vs stock".padStart(10)}${"ours RSS MB".padStart(13)}${"torch RSS MB".padStart(14)}`);
+console.log(`${"case".padEnd(30)}${"N".padStart(6)}${"ours ms".padStart(10)}${"torch ms".padStart(10)}${"speedup".padStart(9)}${"stock ms".padStart(10)}${"vs stock".padStart(10)}${"ours RSS MB".padStart(13)}${"torch RSS MB".padStart(14)}${"1st step ours/torch ms".padStart(24)}`);
 for (const [i, c] of cases.entries()) {
   const a = acc[i]!;
   const key = `${c.name.replace(/[^A-Za-z0-9]+/g, "_")}_N${c.N}`;
   const oMs = median(a.ours);
   out[`${key}_ours_ms`] = Number(oMs.toFixed(2));
+  out[`${key}_ours_first_step_ms`] = Number(median(a.oursFirst).toFixed(1));
   out[`${key}_ours_wasm_mb`] = Number(a.oursWasm.toFixed(1));
   out[`${key}_ours_peak_rss_mb`] = Number(a.oursRss.toFixed(1));
   const row = `${c.name.padEnd(30)}${String(c.N).padStart(6)}${oMs.toFixed(1).padStart(10)}`;
   if (a.torch.length === 0) {
-    console.log(`${row}${"—".padStart(10)}${"—".padStart(9)}${"—".padStart(10)}${"—".padStart(10)}${a.oursRss.toFixed(0).padStart(13)}`);
+    console.log(`${row}${"—".padStart(10)}${"—".padStart(9)}${"—".padStart(10)}${"—".padStart(10)}${a.oursRss.toFixed(0).padStart(13)}${"—".padStart(14)}${median(a.oursFirst).toFixed(0).padStart(24)}`);
     continue;
   }
   const tMs = median(a.torch);
   out[`${key}_torch_ms`] = Number(tMs.toFixed(2));
+  out[`${key}_torch_first_step_ms`] = Number(median(a.torchFirst).toFixed(1));
   out[`${key}_torch_peak_rss_mb`] = Number(a.torchRss.toFixed(1));
   out[`${key}_speedup`] = Number((tMs / oMs).toFixed(3));
   const sMs = a.stock.length ? median(a.stock) : NaN;
@@ -189,7 +196,7 @@ for (const [i, c] of cases.entries()) {
     out[`${key}_torch_stock_ms`] = Number(sMs.toFixed(2));
     out[`${key}_speedup_vs_stock`] = Number((sMs / oMs).toFixed(3));
   }
-  console.log(`${row}${tMs.toFixed(1).padStart(10)}${((tMs / oMs).toFixed(2) + "×").padStart(9)}${sMs.toFixed(1).padStart(10)}${((sMs / oMs).toFixed(2) + "×").padStart(10)}${a.oursRss.toFixed(0).padStart(13)}${a.torchRss.toFixed(0).padStart(14)}`);
+  console.log(`${row}${tMs.toFixed(1).padStart(10)}${((tMs / oMs).toFixed(2) + "×").padStart(9)}${sMs.toFixed(1).padStart(10)}${((sMs / oMs).toFixed(2) + "×").padStart(10)}${a.oursRss.toFixed(0).padStart(13)}${a.torchRss.toFixed(0).padStart(14)}${`${median(a.oursFirst).toFixed(0)}/${median(a.torchFirst).toFixed(0)}`.padStart(24)}`);
 }
 rmSync(dir, { recursive: true, force: true });
 if (torchMissing) {
