@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import "../src/kernels/wasm/backend.js";
 import { getBackend, setBackendSync } from "../src/kernels/registry.js";
 import { keep, tidy } from "../src/tensor/memory.js";
-import { linear, randn, reshape, sum, tensor } from "../src/tensor/ops/index.js";
+import { linear, matmul, randn, reshape, sum, tensor } from "../src/tensor/ops/index.js";
 import { backward } from "../src/tensor/grad.js";
 import { LIF } from "../src/neurons/lif.js";
 import { SingleSpike } from "../src/neurons/spikes.js";
@@ -34,12 +34,15 @@ const B = 16;
 const PY = process.env.EXODUS_PYTHON ?? "/usr/bin/python3";
 const here = fileURLToPath(new URL(".", import.meta.url));
 
-interface Case { name: string; N: number; layers: ("linear" | "lif")[]; input: "dense" | "spikes"; density?: number }
+interface Case { name: string; N: number; layers: ("linear" | "lif" | "gemm")[]; input: "dense" | "spikes"; density?: number }
 const cases: Case[] = [
   { name: "LIF only", N: 4096, layers: ["lif"], input: "dense" },
   { name: "Linear+LIF dense", N: 512, layers: ["linear", "lif"], input: "dense" },
   { name: "Linear+LIF dense", N: 1024, layers: ["linear", "lif"], input: "dense" },
-  ...[512, 1024].flatMap((N) => [0.05, 0.2].map((d) => ({ name: `2×(Linear+LIF) spikes ${d * 100}%`, N, layers: ["linear", "lif", "linear", "lif"] as ("linear" | "lif")[], input: "spikes" as const, density: d }))),
+  ...[512, 1024].flatMap((N) => [0.05, 0.2].map((d) => ({ name: `2×(Linear+LIF) spikes ${d * 100}%`, N, layers: ["linear", "lif", "linear", "lif"] as Case["layers"], input: "spikes" as const, density: d }))),
+  // Context, not a target: the dense 8000×1024·1024×1024 product alone (forward), the GEMM both dense
+  // Linear+LIF N=1024 steps are made of — what each side's matrix multiply reaches on this CPU.
+  { name: "context: GEMM 8000×1024² fwd", N: 1024, layers: ["gemm"], input: "dense" },
 ];
 
 function makeInput(c: Case, rng: Rng): Float32Array {
@@ -63,7 +66,7 @@ function ours(c: Case, x: Float32Array): { times: number[]; peakMB: number; firs
       const w = randn([N, N], rng, 1 / Math.sqrt(3 * N));
       w.requiresGrad = true;
       ws.push(w);
-    } else {
+    } else if (l === "lif") {
       // trainTau: false — the PyTorch loop's α is a constant, so neither side computes an α-gradient
       lifs.push(new LIF({ tauMem: 20, normInput: false, spikeFn: SingleSpike, gradient: "exodus", trainTau: false }));
     }
@@ -71,6 +74,21 @@ function ours(c: Case, x: Float32Array): { times: number[]; peakMB: number; firs
   const times: number[] = [];
   let firstMs = 0;
   let peak = 0;
+  if (c.layers[0] === "gemm") {
+    const a = keep(tensor(x, [T * B, N]));
+    const w = keep(randn([N, N], rng));
+    for (let r = 0; r < REPS + 1; r++) {
+      tidy(() => {
+        const t0 = performance.now();
+        matmul(a, w);
+        const dt = performance.now() - t0;
+        if (r > 0) times.push(dt);
+        else firstMs = dt;
+        peak = Math.max(peak, be.memoryStats().bytesReserved);
+      });
+    }
+    return { times, peakMB: peak / 2 ** 20, firstMs };
+  }
   // The input is created once, outside the timed region, as the PyTorch side does.
   const input = keep(tensor(x, [T, B, N], { requiresGrad: c.layers[0] === "lif" }));
   for (let r = 0; r < REPS + 1; r++) {
@@ -173,6 +191,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 console.log(`${"case".padEnd(30)}${"N".padStart(6)}${"ours ms".padStart(10)}${"torch ms".padStart(10)}${"speedup".padStart(9)}${"stock ms".padStart(10)}${"vs stock".padStart(10)}${"ours RSS MB".padStart(13)}${"torch RSS MB".padStart(14)}${"1st step ours/torch ms".padStart(24)}`);
+let gemmLine = "";
 for (const [i, c] of cases.entries()) {
   const a = acc[i]!;
   const key = `${c.name.replace(/[^A-Za-z0-9]+/g, "_")}_N${c.N}`;
@@ -197,7 +216,15 @@ for (const [i, c] of cases.entries()) {
     out[`${key}_speedup_vs_stock`] = Number((sMs / oMs).toFixed(3));
   }
   console.log(`${row}${tMs.toFixed(1).padStart(10)}${((tMs / oMs).toFixed(2) + "×").padStart(9)}${sMs.toFixed(1).padStart(10)}${((sMs / oMs).toFixed(2) + "×").padStart(10)}${a.oursRss.toFixed(0).padStart(13)}${a.torchRss.toFixed(0).padStart(14)}${`${median(a.oursFirst).toFixed(0)}/${median(a.torchFirst).toFixed(0)}`.padStart(24)}`);
+  if (c.layers[0] === "gemm") {
+    const flop = 2 * T * B * c.N * c.N;
+    out.gemm_gflops_ours = Number((flop / oMs / 1e6).toFixed(1));
+    out.gemm_gflops_torch = Number((flop / tMs / 1e6).toFixed(1));
+    gemmLine = `context: GEMM ${T * B}×${c.N}·${c.N}×${c.N} reaches ${out.gemm_gflops_ours} GFLOP/s here (wasm SIMD, 128-bit) and ` +
+      `${out.gemm_gflops_torch} GFLOP/s in PyTorch (native BLAS); dense Linear+LIF steps are mostly this product.`;
+  }
 }
+if (gemmLine) console.log(gemmLine);
 rmSync(dir, { recursive: true, force: true });
 if (torchMissing) {
   console.log(`PyTorch side unavailable (${torchMissing}). Install it with: sudo apt-get install python3-torch libopenblas0-pthread (Debian), or set EXODUS_PYTHON to a python with torch.`);

@@ -62,6 +62,25 @@ def net(inp):
     return h
 
 
+if layers == ["gemm"]:
+    # context row: the dense [T·B, N]·[N, N] product alone (the BLAS PyTorch links), forward only
+    w = torch.randn(N, N)
+    a = x.reshape(T * B, N)
+    times = []
+    for r in range(case["reps"] + 1):
+        t0 = time.perf_counter()
+        a @ w
+        dt = time.perf_counter() - t0
+        if r > 0:
+            times.append(dt)
+        else:
+            first = dt
+    times.sort()
+    print(json.dumps({"ms": 1000 * times[len(times) // 2], "times": [1000 * t for t in times], "first_ms": 1000 * first,
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "torch": torch.__version__, "threads": torch.get_num_threads()}))
+    sys.exit(0)
+
 xin = x.clone().requires_grad_(layers[0] == "lif")
 times = []
 for r in range(case["reps"] + 1):
