@@ -46,6 +46,7 @@ def lif(inp):
 
 
 torch.manual_seed(0)
+warmup = case.get("warmup", 1)  # untimed steps first (bench/peers.ts sends its WARMUP)
 layers = case["layers"]  # e.g. ["lif"], ["linear", "lif"], ["linear", "lif", "linear", "lif"]
 weights = [torch.nn.Linear(N, N, bias=False) for l in layers if l == "linear"]
 
@@ -67,14 +68,14 @@ if layers == ["gemm"]:
     w = torch.randn(N, N)
     a = x.reshape(T * B, N)
     times = []
-    for r in range(case["reps"] + 1):
+    for r in range(warmup + case["reps"]):
         t0 = time.perf_counter()
         a @ w
         dt = time.perf_counter() - t0
-        if r > 0:
-            times.append(dt)
-        else:
+        if r == 0:
             first = dt
+        if r >= warmup:
+            times.append(dt)
     times.sort()
     print(json.dumps({"ms": 1000 * times[len(times) // 2], "times": [1000 * t for t in times], "first_ms": 1000 * first,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -83,7 +84,7 @@ if layers == ["gemm"]:
 
 xin = x.clone().requires_grad_(layers[0] == "lif")
 times = []
-for r in range(case["reps"] + 1):
+for r in range(warmup + case["reps"]):
     t0 = time.perf_counter()
     y = net(xin)
     y.sum().backward()
@@ -91,10 +92,10 @@ for r in range(case["reps"] + 1):
     for w in weights:
         w.weight.grad = None
     xin.grad = None
-    if r > 0:
-        times.append(dt)
-    else:
+    if r == 0:
         first = dt
+    if r >= warmup:
+        times.append(dt)
 times.sort()
 print(json.dumps({"ms": 1000 * times[len(times) // 2], "times": [1000 * t for t in times], "first_ms": 1000 * first,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -734,8 +734,10 @@ export class WasmBackend implements Backend {
         const gSP = at.gSP;
         if (gSP !== undefined && gSP !== N) {
           const row = this.scratch("lifGS", 4 * N);
-          const src = this.view(io.gS).subarray(0, gSP), dst = new Float32Array(this.mem.buffer, row, N);
-          for (let n = 0; n < N; n += gSP) dst.set(src.subarray(0, Math.min(gSP, N - n)), n);
+          const dst = new Float32Array(this.mem.buffer, row, N);
+          // doubling copies: log2(N / gSP) calls, not N / gSP (a JS call per period cost 5 ms at N = 65,536)
+          dst.set(this.view(io.gS).subarray(0, gSP));
+          for (let len = gSP; len < N; len *= 2) dst.copyWithin(len, 0, Math.min(len, N - len));
           gS = row;
         }
         const sub = this.p(io.sub), minV = at.hasMinV ? this.po(io.minV) : 0, dx = this.p(io.dx), dv0 = this.p(io.dv0);
