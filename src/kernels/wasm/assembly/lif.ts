@@ -298,9 +298,15 @@ function bwdRun2<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize,
   o: usize, o1: usize, stride: usize, cap: f32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, gsStep: usize): void {
   const kind = kindOf<K>();
   const capV = v128.load(CAPV);
+  // Parameters: loaded once when they are the same for every lane group (inc = 0, P = 1), so the loop does not
+  // reload six vectors that the stores to dx keep V8 from hoisting; per group otherwise.
+  let a = v128.load(pp), th = v128.load(pp, 16), lo = v128.load(pp, 48);
+  let k1 = v128.load(pp, 64), k2 = v128.load(pp, 80), am = v128.load(pp, 96);
   for (; o < o1; o += 16, pp += inc, acc += 16) {
-    const a = v128.load(pp), th = v128.load(pp, 16), lo = v128.load(pp, 48);
-    const k1 = v128.load(pp, 64), k2 = v128.load(pp, 80), am = v128.load(pp, 96);
+    if (inc) {
+      a = v128.load(pp); th = v128.load(pp, 16); lo = v128.load(pp, 48);
+      k1 = v128.load(pp, 64); k2 = v128.load(pp, 80); am = v128.load(pp, 96);
+    }
     const om = o - stride;
     const v1 = v128.load(v + o), v0 = v128.load(v + om);
     const s1 = surrogate4(kind, v1, th, k1, k2, q0, q1, q2, q3, q4, q5);
