@@ -257,7 +257,7 @@ const CAPV: usize = memory.data(16, 16);
  * (spikeOf; cap = +∞ when uncapped), so the spikes array is not read (memory-bound loop). pmin(k, cap) is
  * one instruction and equals the forward's min(k, cap) here: k is never NaN (masked) and cap is never ±0.
  */
-function bwdRun<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, pp: usize, inc: usize,
+function bwdRun<K, A, G, M>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, pp: usize, inc: usize,
   o: usize, o1: usize, stride: usize, cap: f32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): void {
   const kind = kindOf<K>();
   const capV = v128.load(CAPV);
@@ -270,7 +270,7 @@ function bwdRun<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, 
     const dn = v128.load(dx + o + stride);
     let lam = fma(sig, fma(v128.load(pp, 96), dn, v128.load(gS + o)), f32x4.mul(v128.load(pp), dn));
     if (on<G>()) lam = f32x4.add(lam, v128.load(gV + o));
-    const d = v128.and(lam, f32x4.gt(vt, v128.load(pp, 48)));
+    const d = on<M>() ? v128.and(lam, f32x4.gt(vt, v128.load(pp, 48))) : lam;
     v128.store(dx + o, d);
     if (alphaOn<A>()) {
       const prev = vpost(v128.load(v + o - stride), th, v128.load(pp, 32), capV, singleOf<A>());
@@ -294,17 +294,18 @@ function bwdRun<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, 
  * dx stays in a register for row t − 1, and the parameter loads and v_{t−1} are shared. Same ops, same order
  * as two bwdRun rows (same results).
  */
-function bwdRun2<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, pp: usize, inc: usize,
+function bwdRun2<K, A, G, M>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize, pp: usize, inc: usize,
   o: usize, o1: usize, stride: usize, cap: f32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, gsStep: usize): void {
   const kind = kindOf<K>();
   const capV = v128.load(CAPV);
   // Parameters: loaded once when they are the same for every lane group (inc = 0, P = 1), so the loop does not
   // reload six vectors that the stores to dx keep V8 from hoisting; per group otherwise.
-  let a = v128.load(pp), th = v128.load(pp, 16), lo = v128.load(pp, 48);
+  let a = v128.load(pp), th = v128.load(pp, 16), lo = on<M>() ? v128.load(pp, 48) : a;
   let k1 = v128.load(pp, 64), k2 = v128.load(pp, 80), am = v128.load(pp, 96);
   for (; o < o1; o += 16, pp += inc, acc += 16) {
     if (inc) {
-      a = v128.load(pp); th = v128.load(pp, 16); lo = v128.load(pp, 48);
+      a = v128.load(pp); th = v128.load(pp, 16);
+      if (on<M>()) lo = v128.load(pp, 48);
       k1 = v128.load(pp, 64); k2 = v128.load(pp, 80); am = v128.load(pp, 96);
     }
     const om = o - stride;
@@ -314,11 +315,11 @@ function bwdRun2<K, A, G>(gS: usize, gV: usize, v: usize, dx: usize, acc: usize,
     const dn = v128.load(dx + o + stride);
     let l1 = fma(s1, fma(am, dn, v128.load(gS + o)), f32x4.mul(a, dn));
     if (on<G>()) l1 = f32x4.add(l1, v128.load(gV + o));
-    const d1 = v128.and(l1, f32x4.gt(v1, lo));
+    const d1 = on<M>() ? v128.and(l1, f32x4.gt(v1, lo)) : l1;
     v128.store(dx + o, d1);
     let l0 = fma(s0, fma(am, d1, v128.load(gS + o - gsStep)), f32x4.mul(a, d1));
     if (on<G>()) l0 = f32x4.add(l0, v128.load(gV + om));
-    const d0 = v128.and(l0, f32x4.gt(v0, lo));
+    const d0 = on<M>() ? v128.and(l0, f32x4.gt(v0, lo)) : l0;
     v128.store(dx + om, d0);
     if (alphaOn<A>()) {
       const nm = v128.load(pp, 32);
@@ -352,6 +353,35 @@ function bwdEdge<K>(gS: usize, gV: usize, v: usize, dx: usize, dv0: usize, v0: u
     }
     if (first) v128.store(dv0 + n, f32x4.mul(a, d));
   }
+}
+
+/**
+ * One run of a middle row (or row pair) with the flags turned into types: A the dα mode, G whether gV is
+ * given, M whether minV gates the gradient. Without minV the gate nc_t = 1[v_t > −∞] is 1 for every finite v
+ * (layers reject non-finite input), so the compare, the mask and θlow's register are dropped from the loop.
+ */
+// @ts-ignore: decorator
+@inline function bwdRows<K, M>(pair: bool, withAlpha: bool, single: bool, gs: usize, gV: usize, v: usize, dx: usize,
+  acc: usize, pp: usize, inc: usize, o: usize, o1: usize, stride: usize, cap: f32,
+  q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, gsStep: usize): void {
+  if (withAlpha && single) {
+    if (gV) bwdPass<K, u32, u8, M>(pair, gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
+    else bwdPass<K, u32, u16, M>(pair, gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
+  } else if (withAlpha) {
+    if (gV) bwdPass<K, u8, u8, M>(pair, gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
+    else bwdPass<K, u8, u16, M>(pair, gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
+  } else {
+    if (gV) bwdPass<K, u16, u8, M>(pair, gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
+    else bwdPass<K, u16, u16, M>(pair, gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function bwdPass<K, A, G, M>(pair: bool, gs: usize, gV: usize, v: usize, dx: usize, acc: usize, pp: usize,
+  inc: usize, o: usize, o1: usize, stride: usize, cap: f32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32,
+  gsStep: usize): void {
+  if (pair) bwdRun2<K, A, G, M>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
+  else bwdRun<K, A, G, M>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
 }
 
 /**
@@ -409,26 +439,10 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
         if (first || last) {
           bwdEdge<K>(gs, gV, v, dx, dv0, v0, acc, pp, inc, o, o1, <usize>n << 2, stride, cap, first, last, withAlpha,
             single, q0, q1, q2, q3, q4, q5);
-        } else if (pair) {
-          if (withAlpha && single) {
-            if (gV) bwdRun2<K, u32, u8>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
-            else bwdRun2<K, u32, u16>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
-          } else if (withAlpha) {
-            if (gV) bwdRun2<K, u8, u8>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
-            else bwdRun2<K, u8, u16>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
-          } else {
-            if (gV) bwdRun2<K, u16, u8>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
-            else bwdRun2<K, u16, u16>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
-          }
-        } else if (withAlpha && single) {
-          if (gV) bwdRun<K, u32, u8>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
-          else bwdRun<K, u32, u16>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
-        } else if (withAlpha) {
-          if (gV) bwdRun<K, u8, u8>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
-          else bwdRun<K, u8, u16>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+        } else if (minV) {
+          bwdRows<K, u8>(pair, withAlpha, single, gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
         } else {
-          if (gV) bwdRun<K, u16, u8>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
-          else bwdRun<K, u16, u16>(gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5);
+          bwdRows<K, u16>(pair, withAlpha, single, gs, gV, v, dx, acc, pp, inc, o, o1, stride, cap, q0, q1, q2, q3, q4, q5, gsStep);
         }
         n = e;
       }
