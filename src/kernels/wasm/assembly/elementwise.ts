@@ -145,9 +145,19 @@ export function reduce(x: usize, y: usize, outer: i32, mid: i32, inner: i32, op:
     const yo = y + ((<usize>o * <usize>inner) << 2);
     if (op == 0 || op == 3) {
       if (inner == 1) {
-        // contiguous: two f64x2 accumulators
-        let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+        // contiguous: four f64x2 accumulators, so the f64 adds' latency (one chain per accumulator) does not
+        // bound the loop below memory speed (two chains: ≈ 31 GB/s on 2 threads, a loss's sum over 131 MB)
+        let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
         let m = 0;
+        for (; m + 8 <= mid; m += 8) {
+          const v = v128.load(xo + (<usize>m << 2)), w = v128.load(xo + (<usize>m << 2), 16);
+          s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
+          s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+          s2 = f64x2.add(s2, f64x2.promote_low_f32x4(w));
+          s3 = f64x2.add(s3, f64x2.promote_low_f32x4(i8x16.shuffle(w, w, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+        }
+        s0 = f64x2.add(s0, s2);
+        s1 = f64x2.add(s1, s3);
         for (; m + 4 <= mid; m += 4) {
           const v = v128.load(xo + (<usize>m << 2));
           s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
