@@ -21,13 +21,15 @@ import { Rng } from "../src/util/rng.js";
 import { median } from "../src/util/stats.js";
 
 const quick = process.argv.includes("--quick");
+/** `--profile`: our side only, with the time of each kernel (per step, timed steps only) under each case. */
+const profile = process.argv.includes("--profile");
 /** Our kernel threads (EXODUS_THREADS, default 2 — the thread count the PyTorch side gets). */
 const THREADS = Number(process.env.EXODUS_THREADS ?? 2);
 /**
  * Rounds × reps samples per side and case. The rounds interleave (ours, PyTorch tuned, PyTorch stock, next
  * case, …, then again), so a burst of load from the VM's neighbours hits both sides rather than one.
  */
-const ROUNDS = quick ? 1 : 3;
+const ROUNDS = quick || profile ? 1 : 3;
 const REPS = 3;
 /**
  * Untimed steps per process before the REPS timed ones, the same on both sides. Training runs thousands of
@@ -59,7 +61,25 @@ function makeInput(c: Case, rng: Rng): Float32Array {
   return x;
 }
 
-function ours(c: Case, x: Float32Array): { times: number[]; peakMB: number; firstMs: number } {
+interface OursResult { times: number[]; peakMB: number; firstMs: number; kernels?: Record<string, number> }
+
+/** Wraps the backend's kernels with timers that add into `into` while `on()` holds (the --profile mode). */
+function timeKernels(kernels: Record<string, unknown>, on: () => boolean, into: Record<string, number>): void {
+  for (const [name, fn] of Object.entries(kernels)) {
+    if (typeof fn !== "function") continue;
+    kernels[name] = (io: unknown, at: Record<string, unknown>) => {
+      if (!on()) return fn(io, at);
+      const t0 = performance.now();
+      fn(io, at);
+      const key = name === "gemm"
+        ? `gemm ${at.m}×${at.n}×${at.k} ${at.transA ? "T" : "N"}${at.transB ? "T" : "N"}${at.aSparse ? " spike-hint" : ""}`
+        : name;
+      into[key] = (into[key] ?? 0) + performance.now() - t0;
+    };
+  }
+}
+
+function ours(c: Case, x: Float32Array): OursResult {
   process.env.EXODUS_THREADS = String(THREADS);
   setBackendSync("wasm");
   const be = getBackend("wasm");
@@ -80,11 +100,16 @@ function ours(c: Case, x: Float32Array): { times: number[]; peakMB: number; firs
   const times: number[] = [];
   let firstMs = 0;
   let peak = 0;
+  let timed = false;
+  const kernels: Record<string, number> = {};
+  if (profile) timeKernels(be.kernels as Record<string, unknown>, () => timed, kernels);
+  const perStep = () => (profile ? Object.fromEntries(Object.entries(kernels).map(([k, v]) => [k, v / REPS])) : undefined);
   if (c.layers[0] === "gemm") {
     const a = keep(tensor(x, [T * B, N]));
     const w = keep(randn([N, N], rng));
     for (let r = 0; r < WARMUP + REPS; r++) {
       tidy(() => {
+        timed = r >= WARMUP;
         const t0 = performance.now();
         matmul(a, w);
         const dt = performance.now() - t0;
@@ -93,12 +118,13 @@ function ours(c: Case, x: Float32Array): { times: number[]; peakMB: number; firs
         peak = Math.max(peak, be.memoryStats().bytesReserved);
       });
     }
-    return { times, peakMB: peak / 2 ** 20, firstMs };
+    return { times, peakMB: peak / 2 ** 20, firstMs, kernels: perStep() };
   }
   // The input is created once, outside the timed region, as the PyTorch side does.
   const input = keep(tensor(x, [T, B, N], { requiresGrad: c.layers[0] === "lif" }));
   for (let r = 0; r < WARMUP + REPS; r++) {
     tidy(() => {
+      timed = r >= WARMUP;
       const t0 = performance.now();
       let h = input;
       let wi = 0;
@@ -124,7 +150,7 @@ function ours(c: Case, x: Float32Array): { times: number[]; peakMB: number; firs
       }
     });
   }
-  return { times, peakMB: peak / 2 ** 20, firstMs };
+  return { times, peakMB: peak / 2 ** 20, firstMs, kernels: perStep() };
 }
 
 /**
@@ -154,8 +180,9 @@ if (ci >= 0) {
   process.exit(0);
 }
 
-function oursInChild(i: number, file: string): { times: number[]; peakMB: number; rssMB: number; firstMs: number } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--case", String(i), "--input", file, ...(quick ? ["--quick"] : [])], { encoding: "utf8" });
+function oursInChild(i: number, file: string): OursResult & { rssMB: number } {
+  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--case", String(i), "--input", file,
+    ...(quick ? ["--quick"] : []), ...(profile ? ["--profile"] : [])], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`our side failed on case ${i}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
@@ -167,7 +194,10 @@ let torchMissing: string | null = null;
 console.log(`bench:peers  T=${T} B=${B}, one training step fwd+bwd, median of ${ROUNDS}×${REPS} (interleaved rounds, ${WARMUP} untimed steps first); ours: EXODUS on wasm, ${THREADS} threads; PyTorch: BPTT loop, 2 threads`);
 console.log("torch ms: glibc malloc tuned (no mmap per tensor; the baseline of 'speedup'); stock: default malloc");
 /** first: the first step of each fresh process (compilation, memory growth), not part of the medians. */
-interface Acc { ours: number[]; torch: number[]; stock: number[]; oursFirst: number[]; torchFirst: number[]; oursRss: number; oursWasm: number; torchRss: number }
+interface Acc {
+  ours: number[]; torch: number[]; stock: number[]; oursFirst: number[]; torchFirst: number[]; oursRss: number; oursWasm: number; torchRss: number;
+  kernels?: Record<string, number>;
+}
 const acc: Acc[] = cases.map(() => ({ ours: [], torch: [], stock: [], oursFirst: [], torchFirst: [], oursRss: 0, oursWasm: 0, torchRss: 0 }));
 const files = cases.map((c, i) => {
   const x = makeInput(c, rng);
@@ -183,7 +213,8 @@ for (let round = 0; round < ROUNDS; round++) {
     a.oursFirst.push(o.firstMs);
     a.oursRss = Math.max(a.oursRss, o.rssMB);
     a.oursWasm = Math.max(a.oursWasm, o.peakMB);
-    if (torchMissing) continue;
+    a.kernels = o.kernels;
+    if (torchMissing || profile) continue;
     const t = torchSide(c, files[i]!, true);
     if ("error" in t) {
       torchMissing = t.error;
@@ -231,6 +262,14 @@ for (const [i, c] of cases.entries()) {
   }
 }
 if (gemmLine) console.log(gemmLine);
+if (profile) {
+  for (const [i, c] of cases.entries()) {
+    const k = Object.entries(acc[i]!.kernels ?? {}).sort((x, y) => y[1] - x[1]);
+    const total = k.reduce((t, [, v]) => t + v, 0);
+    console.log(`\n${c.name} N=${c.N}: ${median(acc[i]!.ours).toFixed(1)} ms a step, ${total.toFixed(1)} ms in kernels`);
+    for (const [name, ms] of k.filter(([, v]) => v >= 0.05)) console.log(`  ${name.padEnd(36)}${ms.toFixed(2).padStart(9)} ms${(100 * ms / total).toFixed(1).padStart(7)} %`);
+  }
+}
 rmSync(dir, { recursive: true, force: true });
 if (torchMissing) {
   console.log(`PyTorch side unavailable (${torchMissing}). Install it with: sudo apt-get install python3-torch libopenblas0-pthread (Debian), or set EXODUS_PYTHON to a python with torch.`);
