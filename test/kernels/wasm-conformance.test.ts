@@ -97,6 +97,24 @@ function sparseGemmCases(): Case[] {
       tol: sumTol(3 * k * density + 8),
     });
   });
+  // aᵀ·b (gemmSparseAT) with counts: its gather multiply-adds unless every nonzero is 1 (then it adds); one
+  // block all ones but a single 2 (non-unit), sparse and dense index modes, scatter below 4 %
+  for (const [k, m, n, density] of [[300, 40, 30, 0.2], [257, 9, 50, 0.02], [1100, 33, 24, 0.1]] as const) {
+    const a = counts(k * m, density);
+    const b = rand(k * n);
+    out.push({
+      name: `gemm aSparse transA counts ${m}x${n}x${k} density=${density}`, kernel: "gemm", inputs: { a, b },
+      outputs: { c: m * n }, attrs: { m, n, k, transA: true, transB: false, accumulate: false, alpha: 0.75, aSparse: true },
+      tol: sumTol(3 * k * density + 8),
+    });
+    const ones = spikes(k * m, density);
+    ones[Math.floor(k * m / 2)] = 2;
+    out.push({
+      name: `gemm aSparse transA one count of 2 ${m}x${n}x${k} density=${density}`, kernel: "gemm",
+      inputs: { a: ones, b, c: rand(m * n) }, outputs: {}, attrs: { m, n, k, transA: true, transB: false, accumulate: true, alpha: 1, aSparse: true },
+      tol: sumTol(k * density + 8),
+    });
+  }
   return out;
 }
 

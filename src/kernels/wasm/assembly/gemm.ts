@@ -299,15 +299,24 @@ const SW = 24;
 
 // out[0..SW) (+)= alpha·Σ_{q∈[q0,q1)} v_q·bp[row_q, 0..SW): the entries (byte offset of the packed b row, value)
 // of one column of a, accumulated in registers; first: store instead of add.
+// unit: every entry's value is 1 (binary spikes), so the products are plain adds: no splat register, and each
+// accumulator's chain advances at the add's latency (3 cycles on Zen 4) instead of the FMA's (4), which bounds
+// this loop (one op per accumulator per entry).
 // @ts-ignore: decorator
-@inline function gatherSW(ent: usize, q0: i32, q1: i32, bp: usize, out: usize, first: bool, al: v128): void {
+@inline function gatherSW(ent: usize, q0: i32, q1: i32, bp: usize, out: usize, first: bool, al: v128, unit: bool): void {
   let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
   for (let e = ent + (<usize>q0 << 3), end = ent + (<usize>q1 << 3); e < end; e += 8) {
     const r = bp + <usize>load<u32>(e);
-    const v = v128.load32_splat(e + 4);
-    c0 = fma(v, v128.load(r), c0); c1 = fma(v, v128.load(r, 16), c1);
-    c2 = fma(v, v128.load(r, 32), c2); c3 = fma(v, v128.load(r, 48), c3);
-    c4 = fma(v, v128.load(r, 64), c4); c5 = fma(v, v128.load(r, 80), c5);
+    if (unit) {
+      c0 = f32x4.add(c0, v128.load(r)); c1 = f32x4.add(c1, v128.load(r, 16));
+      c2 = f32x4.add(c2, v128.load(r, 32)); c3 = f32x4.add(c3, v128.load(r, 48));
+      c4 = f32x4.add(c4, v128.load(r, 64)); c5 = f32x4.add(c5, v128.load(r, 80));
+    } else {
+      const v = v128.load32_splat(e + 4);
+      c0 = fma(v, v128.load(r), c0); c1 = fma(v, v128.load(r, 16), c1);
+      c2 = fma(v, v128.load(r, 32), c2); c3 = fma(v, v128.load(r, 48), c3);
+      c4 = fma(v, v128.load(r, 64), c4); c5 = fma(v, v128.load(r, 80), c5);
+    }
   }
   if (first) {
     v128.store(out, f32x4.mul(c0, al)); v128.store(out, f32x4.mul(c1, al), 16);
@@ -401,6 +410,9 @@ export function gemmSparseAT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i3
     // Above ~6 % nonzeros, "is this group of 4 all zero" is a coin flip (mispredicted branches cost more than
     // the stores they skip): write every element; below, skip zero groups and visit set lanes only.
     const dense = (run - m) * 16 > (pe - pc) * m;
+    // whether every nonzero of the block is 1 (binary spikes: gatherSW adds instead of multiply-adding)
+    let notUnit = f32x4.splat(0);
+    const one = f32x4.splat(1);
     for (let p = pc; p < pe; p++) {
       const row = a + <usize>p * lda4;
       const boff = <u32>((p - pc) * (SW << 2));
@@ -410,6 +422,7 @@ export function gemmSparseAT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i3
         for (; i + 4 <= m; i += 4) {
           const o = <usize>i << 2;
           const av = v128.load(row + o), qv = v128.load(pos + o);
+          notUnit = v128.or(notUnit, v128.and(f32x4.ne(av, zero), f32x4.ne(av, one)));
           const lo = v128.shuffle<i32>(bo, av, 0, 4, 0, 5), hi = v128.shuffle<i32>(bo, av, 0, 6, 0, 7);
           store<i64>(ent + (<usize>i32x4.extract_lane(qv, 0) << 3), i64x2.extract_lane(lo, 0));
           store<i64>(ent + (<usize>i32x4.extract_lane(qv, 1) << 3), i64x2.extract_lane(lo, 1));
@@ -426,8 +439,10 @@ export function gemmSparseAT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i3
             const pp = pos + (<usize>ii << 2);
             const q = load<i32>(pp);
             const e = ent + (<usize>q << 3);
+            const val = load<f32>(row + (<usize>ii << 2));
+            if (val != 1) notUnit = one;
             store<u32>(e, boff);
-            store<f32>(e, load<f32>(row + (<usize>ii << 2)), 4);
+            store<f32>(e, val, 4);
             store<i32>(pp, q + 1);
           }
         }
@@ -435,6 +450,7 @@ export function gemmSparseAT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i3
       for (; i < m; i++) {
         const v = load<f32>(row + (<usize>i << 2));
         if (v != 0) {
+          if (v != 1) notUnit = one;
           const pp = pos + (<usize>i << 2);
           const q = load<i32>(pp);
           store<u32>(ent + (<usize>q << 3), boff);
@@ -445,6 +461,7 @@ export function gemmSparseAT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i3
     }
     // c[i, :] (+)= alpha·Σ entries of column i, strip by strip; the last strip (n % SW columns) is packed with
     // zero padding and gathered into `tail`, then its w columns copied out
+    const unit = !v128.any_true(notUnit);
     const first = pc == 0 && !accumulate;
     for (let j = 0; j < n; j += SW) {
       const w = min(SW, n - j);
@@ -459,8 +476,11 @@ export function gemmSparseAT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i3
         for (let i = 0; i < m; i++) {
           const out = c + <usize>i * ldb + (<usize>j << 2);
           const q0 = load<i32>(start + (<usize>i << 2)), q1 = load<i32>(pos + (<usize>i << 2));
-          if (first) gatherSW(ent, q0, q1, pk, out, true, al);
-          else gatherSW(ent, q0, q1, pk, out, false, al);
+          if (unit) {
+            if (first) gatherSW(ent, q0, q1, pk, out, true, al, true);
+            else gatherSW(ent, q0, q1, pk, out, false, al, true);
+          } else if (first) gatherSW(ent, q0, q1, pk, out, true, al, false);
+          else gatherSW(ent, q0, q1, pk, out, false, al, false);
         }
       } else {
         for (let d = pk; d < dend; d += SW << 2, src += ldb) {
@@ -468,7 +488,7 @@ export function gemmSparseAT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i3
         }
         for (let i = 0; i < m; i++) {
           const out = c + <usize>i * ldb + (<usize>j << 2);
-          gatherSW(ent, load<i32>(start + (<usize>i << 2)), load<i32>(pos + (<usize>i << 2)), pk, tail, true, al);
+          gatherSW(ent, load<i32>(start + (<usize>i << 2)), load<i32>(pos + (<usize>i << 2)), pk, tail, true, al, false);
           for (let q = 0; q < w; q++) {
             const o = <usize>q << 2;
             store<f32>(out + o, first ? load<f32>(tail + o) : load<f32>(out + o) + load<f32>(tail + o));
