@@ -63,15 +63,14 @@ def net(inp):
     return h
 
 
-if layers == ["gemm"]:
-    # context row: the dense [T·B, N]·[N, N] product alone (the BLAS PyTorch links), forward only
-    w = torch.randn(N, N)
-    a = x.reshape(T * B, N)
+def timed(step, after=lambda: None):
+    """Runs warmup + reps steps; prints the JSON line: median of the timed steps, the first step, peak RSS."""
     times = []
     for r in range(warmup + case["reps"]):
         t0 = time.perf_counter()
-        a @ w
+        step()
         dt = time.perf_counter() - t0
+        after()
         if r == 0:
             first = dt
         if r >= warmup:
@@ -80,23 +79,26 @@ if layers == ["gemm"]:
     print(json.dumps({"ms": 1000 * times[len(times) // 2], "times": [1000 * t for t in times], "first_ms": 1000 * first,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "torch": torch.__version__, "threads": torch.get_num_threads()}))
+
+
+if layers == ["gemm"]:
+    # context row: the dense [T·B, N]·[N, N] product alone (the BLAS PyTorch links), forward only
+    w = torch.randn(N, N)
+    a = x.reshape(T * B, N)
+    timed(lambda: a @ w)
     sys.exit(0)
 
 xin = x.clone().requires_grad_(layers[0] == "lif")
-times = []
-for r in range(warmup + case["reps"]):
-    t0 = time.perf_counter()
-    y = net(xin)
-    y.sum().backward()
-    dt = time.perf_counter() - t0
+
+
+def train_step():
+    net(xin).sum().backward()
+
+
+def clear_grads():
     for w in weights:
         w.weight.grad = None
     xin.grad = None
-    if r == 0:
-        first = dt
-    if r >= warmup:
-        times.append(dt)
-times.sort()
-print(json.dumps({"ms": 1000 * times[len(times) // 2], "times": [1000 * t for t in times], "first_ms": 1000 * first,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "torch": torch.__version__, "threads": torch.get_num_threads()}))
+
+
+timed(train_step, clear_grads)

@@ -59,14 +59,20 @@ test("lifForward: spikes exact, v bit-equal; MultiSpike / SingleSpike / MaxSpike
   assert.deepEqual(errors, []);
 });
 
+/** Inputs and a consistent (spikes, v) from the ref forward (uncapped, with minV), for the backward tests. */
+function refForward(N: number, T: number, P: number, salt: number) {
+  const inp = lifInputs(N, T, P, salt);
+  const fw = { spikes: new Float32Array(T * N), v: new Float32Array(T * N) };
+  refArrayKernels.lifForward({ ...inp, ...fw }, { T, N, P, maxSpikes: 0, hasMinV: true });
+  return { inp, fw };
+}
+
 test("lifBackward: exodus and slayer, all surrogates, minV gating, gV, dAlpha", async (t) => {
   const b = await need(t);
   if (!b) return;
   const errors: string[] = [];
   for (const [N, T, P] of SHAPES) {
-    const inp = lifInputs(N, T, P, N * 13 + T);
-    const fw = { spikes: new Float32Array(T * N), v: new Float32Array(T * N) };
-    refArrayKernels.lifForward({ ...inp, ...fw }, { T, N, P, maxSpikes: 0, hasMinV: true });
+    const { inp, fw } = refForward(N, T, P, N * 13 + T);
     const r = rng(N + T);
     const gS = randn(r, T * N);
     const gV = randn(r, T * N, 0.5);
@@ -98,9 +104,7 @@ test("lifBackward with a spike gradient that is the same at every step (gSP = 1,
   if (!b) return;
   const errors: string[] = [];
   for (const [N, T, P] of SHAPES) {
-    const inp = lifInputs(N, T, P, N * 7 + T);
-    const fw = { spikes: new Float32Array(T * N), v: new Float32Array(T * N) };
-    refArrayKernels.lifForward({ ...inp, ...fw }, { T, N, P, maxSpikes: 0, hasMinV: true });
+    const { inp, fw } = refForward(N, T, P, N * 7 + T);
     for (const gSP of [...new Set([1, [3, 17, 1023].find((d) => N % d === 0 && d < N) ?? 1, N])]) {
       const gS = randn(rng(gSP + N), gSP);
       const io = {
