@@ -5,7 +5,9 @@
 // Variants: plain SIMD and relaxed SIMD (FMA in gemm), each single- and multi-threaded; the backend picks one
 // at load by feature detection.
 import asc from "assemblyscript/asc";
+import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -29,7 +31,7 @@ const variants = [
   { name: "relaxed-mt", flags: ["--enable", "relaxed-simd", ...mt] },
 ];
 
-for (const v of variants) {
+async function build(v) {
   const out = join(outDir, `${v.name}.wasm`);
   const t0 = Date.now();
   const { error, stderr } = await asc.main([entry, "-o", out, ...common, ...v.flags]);
@@ -40,4 +42,22 @@ for (const v of variants) {
   }
   copyFileSync(out, join(distDir, `${v.name}.wasm`));
   console.log(`build-wasm: ${v.name}.wasm (${Date.now() - t0} ms)`);
+}
+
+// `--variant NAME` builds one (a child of the run below). Otherwise the variants build in child processes,
+// one per core: asc is single-threaded and each variant takes ~5 s.
+const only = process.argv.indexOf("--variant");
+if (only >= 0) {
+  await build(variants.find((v) => v.name === process.argv[only + 1]));
+} else {
+  const queue = [...variants];
+  const runOne = async () => {
+    for (let v = queue.shift(); v; v = queue.shift()) {
+      const code = await new Promise((resolve) => {
+        spawn(process.execPath, [fileURLToPath(import.meta.url), "--variant", v.name], { stdio: "inherit" }).on("close", resolve);
+      });
+      if (code !== 0) process.exit(code ?? 1);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(availableParallelism(), variants.length) }, runOne));
 }
