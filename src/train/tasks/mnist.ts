@@ -98,11 +98,17 @@ export function shiftedImage(set: ImageSet, i: number, rng: Rng, maxShift: numbe
 export function rateEncode(set: ImageSet, idx: ArrayLike<number>, T: number, rng: Rng, gain: number, out: Float32Array, maxShift = 0): void {
   const B = idx.length;
   const img = new Float32Array(MNIST_PIXELS);
+  // Zero the whole block in one contiguous pass and then write only the spikes. Writing every element in
+  // this (b, p, t) order strided B·784 floats per step, and took a quarter of a training epoch's main-thread
+  // time. The draws happen in the same order as before, so the spikes are identical.
+  out.fill(0, 0, T * B * MNIST_PIXELS);
+  const stride = B * MNIST_PIXELS;
   for (let b = 0; b < B; b++) {
     const src = maxShift > 0 ? shiftedImage(set, idx[b]!, rng, maxShift, img) : set.images.subarray(idx[b]! * MNIST_PIXELS, (idx[b]! + 1) * MNIST_PIXELS);
     for (let p = 0; p < MNIST_PIXELS; p++) {
       const prob = Math.min(1, src[p]! * gain);
-      for (let t = 0; t < T; t++) out[(t * B + b) * MNIST_PIXELS + p] = prob > 0 && rng.random() < prob ? 1 : 0;
+      if (!(prob > 0)) continue;
+      for (let t = 0, o = b * MNIST_PIXELS + p; t < T; t++, o += stride) if (rng.random() < prob) out[o] = 1;
     }
   }
 }
