@@ -44,27 +44,29 @@ function reduceRaw(x: Tensor, axes: number[], op: RedOp, keepdims: boolean): Ten
   return cur;
 }
 
-/** Broadcast g (shape of y) back over the reduced axes to x's shape, in one pass (g + 0 → x's shape). */
-function expandBack(g: Tensor, xShape: readonly number[], axes: number[]): Tensor {
-  const kept = xShape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const zero = emptyLike(g, [1]);
-  kernel(g.backend, "fill", { y: zero.buf }, { n: 1, value: 0 });
-  const y = emptyLike(g, xShape);
-  kernel(g.backend, "binary", { a: g.buf, b: zero.buf, y: y.buf }, { op: "add", aShape: kept, bShape: [1], yShape: [...xShape] });
+/**
+ * `a` (viewed as aShape) broadcast to a new tensor of `shape` (viewed as yShape), in one pass: a + a scalar 0,
+ * the binary kernel's way of expanding (BinaryAttrs).
+ */
+function broadcastTo(a: Tensor, aShape: number[], shape: readonly number[], yShape: number[]): Tensor {
+  const zero = emptyLike(a, [1]);
+  kernel(a.backend, "fill", { y: zero.buf }, { n: 1, value: 0 });
+  const y = emptyLike(a, shape);
+  kernel(a.backend, "binary", { a: a.buf, b: zero.buf, y: y.buf }, { op: "add", aShape, bShape: [1], yShape });
   zero.dispose();
   return y;
 }
 
-/** The full tensor a RepeatedGrad stands for: base repeated over the leading elements (one broadcast pass). */
+/** Broadcast g (shape of y) back over the reduced axes to x's shape. */
+function expandBack(g: Tensor, xShape: readonly number[], axes: number[]): Tensor {
+  return broadcastTo(g, xShape.map((d, i) => (axes.includes(i) ? 1 : d)), xShape, [...xShape]);
+}
+
+/** The full tensor a RepeatedGrad stands for: base repeated over the leading elements. */
 export function expandRepeated(g: RepeatedGrad): Tensor {
   const L = g.base.size;
   const size = g.shape.reduce((a, b) => a * b, 1);
-  const zero = emptyLike(g.base, [1]);
-  kernel(g.base.backend, "fill", { y: zero.buf }, { n: 1, value: 0 });
-  const y = emptyLike(g.base, g.shape);
-  kernel(g.base.backend, "binary", { a: g.base.buf, b: zero.buf, y: y.buf }, { op: "add", aShape: [L], bShape: [1], yShape: [size / L, L] });
-  zero.dispose();
-  return y;
+  return broadcastTo(g.base, [L], g.shape, [size / L, L]);
 }
 
 /**
