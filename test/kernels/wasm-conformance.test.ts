@@ -328,6 +328,19 @@ function miscCases(): Case[] {
   return out;
 }
 
+interface ConvShape { batch: number; cIn: number; h: number; w: number; cOut: number; kh: number; kw: number; strideH: number; strideW: number; padH: number; padW: number }
+
+/** Output size, buffer lengths (x, w, y) and a name tag of a conv case. */
+function convCase(s: ConvShape) {
+  const outH = Math.floor((s.h + 2 * s.padH - s.kh) / s.strideH) + 1;
+  const outW = Math.floor((s.w + 2 * s.padW - s.kw) / s.strideW) + 1;
+  return {
+    outH, outW,
+    xl: s.batch * s.cIn * s.h * s.w, wl: s.cOut * s.cIn * s.kh * s.kw, yl: s.batch * s.cOut * outH * outW,
+    tag: `${s.batch}x${s.cIn}x${s.h}x${s.w}→${s.cOut} k${s.kh}x${s.kw} s${s.strideH},${s.strideW} p${s.padH},${s.padW}`,
+  };
+}
+
 /** conv2d / weight gradient with xSparse on spike (and spike-count) inputs: the event-driven kernels. */
 function convSparseCases(): Case[] {
   const out: Case[] = [];
@@ -338,13 +351,11 @@ function convSparseCases(): Case[] {
   ];
   for (const density of [0, 0.001, 0.5, 1])
     for (const s of shapes) {
-      const outH = Math.floor((s.h + 2 * s.padH - s.kh) / s.strideH) + 1;
-      const outW = Math.floor((s.w + 2 * s.padW - s.kw) / s.strideW) + 1;
+      const { outH, outW, xl, wl, yl, tag: shapeTag } = convCase(s);
       const at = { ...s, outH, outW, xSparse: true };
-      const xl = s.batch * s.cIn * s.h * s.w, wl = s.cOut * s.cIn * s.kh * s.kw, yl = s.batch * s.cOut * outH * outW;
       // spikes, some of them counts of 2 (MultiSpike / sum pooling)
       const x = Float32Array.from(spikes(xl, density), (v) => v * (rng.random() < 0.2 ? 2 : 1));
-      const tag = `${s.batch}x${s.cIn}x${s.h}x${s.w}→${s.cOut} k${s.kh}x${s.kw} s${s.strideH},${s.strideW} p${s.padH},${s.padW} density=${density}`;
+      const tag = `${shapeTag} density=${density}`;
       out.push({ name: `conv2d xSparse ${tag}`, kernel: "conv2d", inputs: { x, w: rand(wl) }, outputs: { y: yl }, attrs: at,
         tol: sumTol(2 * s.cIn * s.kh * s.kw) });
       out.push({ name: `conv2dBackwardFilter xSparse ${tag}`, kernel: "conv2dBackwardFilter", inputs: { x, dy: rand(yl) },
@@ -362,11 +373,8 @@ function convCases(): Case[] {
     { batch: 2, cIn: 2, h: 34, w: 34, cOut: 16, kh: 5, kw: 5, strideH: 1, strideW: 1, padH: 0, padW: 0 },
   ];
   for (const s of shapes) {
-    const outH = Math.floor((s.h + 2 * s.padH - s.kh) / s.strideH) + 1;
-    const outW = Math.floor((s.w + 2 * s.padW - s.kw) / s.strideW) + 1;
+    const { outH, outW, xl, wl, yl, tag } = convCase(s);
     const at = { ...s, outH, outW };
-    const xl = s.batch * s.cIn * s.h * s.w, wl = s.cOut * s.cIn * s.kh * s.kw, yl = s.batch * s.cOut * outH * outW;
-    const tag = `${s.batch}x${s.cIn}x${s.h}x${s.w}→${s.cOut} k${s.kh}x${s.kw} s${s.strideH},${s.strideW} p${s.padH},${s.padW}`;
     out.push({ name: `conv2d ${tag}`, kernel: "conv2d", inputs: { x: rand(xl), w: rand(wl) }, outputs: { y: yl }, attrs: at,
       tol: sumTol(s.cIn * s.kh * s.kw) });
     out.push({ name: `conv2dBackwardData ${tag}`, kernel: "conv2dBackwardData", inputs: { dy: rand(yl), w: rand(wl) },
