@@ -13,6 +13,8 @@
  *   `n = b·F + f` this broadcasts a per-feature parameter of length F over the batch.
  */
 
+import { ShapeError } from "../errors.js";
+
 export type DType = "float32" | "float64";
 export type BackendName = "ref" | "wasm" | "webgpu";
 export type FArray = Float32Array | Float64Array;
@@ -118,6 +120,20 @@ export interface LifBackwardAttrs extends LifAttrs {
    * sum or mean over time (and batch) hands back; the [T, N] tensor is then never written. Absent: gS is [T, N].
    */
   gSP?: number;
+}
+
+/**
+ * LifBackwardAttrs.gSP, checked for every backend: undefined when gS is [T, N], else the period, which must be a
+ * positive integer dividing N. lifScan only sends such periods; any other caller gets a ShapeError here rather
+ * than NaNs (ref) or a copy loop that never ends (wasm's tiling).
+ */
+export function spikeGradPeriod(at: LifBackwardAttrs): number | undefined {
+  const p = at.gSP;
+  if (p === undefined) return undefined;
+  if (!(Number.isInteger(p) && p >= 1 && at.N % p === 0)) {
+    throw new ShapeError(`lifBackward: gSP = ${p} must be a positive integer dividing N = ${at.N} (or absent, for a [T, N] gS)`);
+  }
+  return p;
 }
 
 /** Leaky integrator (synaptic current / ExpLeak): y_t = α·y_{t−1} + x_t, y_{−1} = v0. */

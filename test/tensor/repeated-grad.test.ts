@@ -10,6 +10,7 @@ import { test } from "node:test";
 import type { Backend, LifBackwardAttrs } from "../../src/kernels/contract.js";
 import { getBackend, setBackendSync } from "../../src/kernels/registry.js";
 import "../../src/kernels/wasm/backend.js";
+import { ShapeError } from "../../src/errors.js";
 import { backward } from "../../src/tensor/grad.js";
 import { tidy } from "../../src/tensor/memory.js";
 import * as O from "../../src/tensor/ops/index.js";
@@ -148,3 +149,24 @@ test("sum/mean of LIF spikes: backward allocates no [T, N] gradient besides dx, 
     x.grad = null;
   }
 });
+
+for (const backend of ["ref", "wasm"] as const) {
+  test(`lifBackward rejects a gSP that is not a positive divisor of N with a ShapeError (${backend})`, () => {
+    setBackendSync(backend);
+    const b = getBackend(backend);
+    const [TT, N] = [3, 8];
+    const buf = (n: number) => {
+      const x = b.alloc("float32", n);
+      b.upload(x, new Float32Array(n).fill(0.5));
+      return x;
+    };
+    const io = { gS: buf(8), v: buf(TT * N), alpha: buf(1), theta: buf(1), sub: buf(1), dx: buf(TT * N), dv0: buf(N) };
+    for (const gSP of [0, 3, 16, 2.5]) {
+      assert.throws(() => b.kernels.lifBackward!(io, {
+        T: TT, N, P: 1, maxSpikes: 0, hasMinV: false, surrogate: { type: "SingleExponential", gradWidth: 0.5, gradScale: 1 },
+        mode: "exodus", gSP,
+      }), (e: unknown) => e instanceof ShapeError && /gSP = .* dividing N = 8/.test((e as Error).message), `gSP = ${gSP}`);
+    }
+    for (const x of Object.values(io)) b.free(x);
+  });
+}

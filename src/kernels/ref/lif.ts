@@ -2,7 +2,7 @@
  * ref neuron scans: LIF forward (spec §1.1), EXODUS / SLAYER backward (spec §3.2), leaky integrator
  * forward/backward. Written for clarity; the oracle for the wasm and WGSL versions.
  */
-import type { ArrayKernels } from "../contract.js";
+import { spikeGradPeriod, type ArrayKernels } from "../contract.js";
 import { surrogateValue } from "../surrogate-math.js";
 import { rounder } from "./util.js";
 
@@ -33,7 +33,8 @@ export const lif: Pick<ArrayKernels, "lifForward" | "lifBackward" | "leakyForwar
 
   lifBackward(io, at) {
     const { gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha } = io;
-    const { T, N, P, hasMinV, surrogate, mode, gSP } = at;
+    const { T, N, P, hasMinV, surrogate, mode } = at;
+    const gSP = spikeGradPeriod(at);
     if (dAlpha) dAlpha.fill(0, 0, P);
     for (let n = 0; n < N; n++) {
       const p = n % P;

@@ -10,8 +10,10 @@ import { availableParallelism } from "node:os";
 import v8 from "node:v8";
 import { ConfigError } from "../../errors.js";
 import { kernelsOverViews } from "../array-backend.js";
-import type {
-  Backend, BinaryOp, Buf, Conv2dAttrs, DType, FArray, Kernels, MemoryStats, SurrogateSpec, UnaryOp,
+import {
+  spikeGradPeriod,
+  type Backend, type BinaryOp, type Buf, type Conv2dAttrs, type DType, type FArray, type Kernels, type MemoryStats,
+  type SurrogateSpec, type UnaryOp,
 } from "../contract.js";
 import { refArrayKernels } from "../ref/index.js";
 import { registerBackend } from "../registry.js";
@@ -731,7 +733,7 @@ export class WasmBackend implements Backend {
         const gV = this.po(io.gV), v = this.p(io.v), alpha = this.p(io.alpha), theta = this.p(io.theta);
         // gS the same at every step (at.gSP): the kernel reads one row of N; a shorter period is tiled to N here.
         let gS = this.p(io.gS);
-        const gSP = at.gSP;
+        const gSP = spikeGradPeriod(at);
         if (gSP !== undefined && gSP !== N) {
           const row = this.scratch("lifGS", 4 * N);
           const dst = new Float32Array(this.mem.buffer, row, N);

@@ -4,7 +4,7 @@
  * dummies. dα of the neuron scans is written per neuron, then reduced over n % P with the reduce kernel.
  */
 import { ShapeError } from "../../errors.js";
-import type { Buf, Conv2dAttrs, Kernels, Pool2dAttrs, ReduceAttrs } from "../contract.js";
+import { spikeGradPeriod, type Buf, type Conv2dAttrs, type Kernels, type Pool2dAttrs, type ReduceAttrs } from "../contract.js";
 import { broadcastStrides } from "../ref/elementwise.js";
 import { type Binding, f32, type Launcher, type Param } from "./launch.js";
 import type { PoolEntry } from "./pool.js";
@@ -210,7 +210,7 @@ export function webgpuKernels(L: Launcher): Kernels {
           ...(partial ? [r("spikes", spikes!), r("v0", v0!)] : []),
           w("dx", dx), w("dv0", dv0), ...(partial ? [wE("partial", partial)] : []),
         ],
-        params: [N, T, P, ...surrogateParams(surrogate).map(f32), at.gSP ?? 0],
+        params: [N, T, P, ...surrogateParams(surrogate).map(f32), spikeGradPeriod(at) ?? 0],
         groups: groups(N),
       });
       if (partial) reduceAlpha(partial, dAlpha!, N, P);
