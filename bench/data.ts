@@ -21,7 +21,7 @@ import { toFrame } from "../src/data/transforms/to-frame.js";
 import { Rng } from "../src/util/rng.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const shared = resolve(here, "..", "..", "shared", "data");
+const shared = resolve(here, "..", "test", "fixtures");
 
 interface Row {
   name: string;

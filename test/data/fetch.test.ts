@@ -18,7 +18,7 @@ import { SHD } from "../../src/data/datasets/heidelberg.js";
 import { closeH5Reader } from "../../src/data/readers/hdf5.js";
 import { extractZip } from "../../src/data/zip.js";
 import { FormatError } from "../../src/errors.js";
-import { lcg, repoRoot, sharedData, tempDir } from "./helpers.js";
+import { lcg, repoRoot, fixture, tempDir } from "./helpers.js";
 
 const files = new Map<string, Buffer>();
 const dropOnce = new Set<string>();
@@ -36,8 +36,8 @@ function sha256(b: Buffer): string {
 before(async () => {
   const r = lcg(11);
   files.set("blob.bin", Buffer.from(Array.from({ length: 300_000 }, () => Math.floor(r() * 256))));
-  files.set("shd_train.h5.gz", gzipSync(readFileSync(sharedData("shd_fixture_f16.h5"))));
-  files.set("shd_test.h5.gz", gzipSync(readFileSync(sharedData("shd_fixture_f32.h5"))));
+  files.set("shd_train.h5.gz", gzipSync(readFileSync(fixture("shd_fixture_f16.h5"))));
+  files.set("shd_test.h5.gz", gzipSync(readFileSync(fixture("shd_fixture_f32.h5"))));
   files.set("md5sums.txt", Buffer.from(`${md5(files.get("shd_train.h5.gz")!)}  shd_train.h5.gz\n${md5(files.get("shd_test.h5.gz")!)}  shd_test.h5.gz\n`));
   // SSC: the server's file does not match its md5sums entry (a corrupted upload)
   files.set("ssc_train.h5.gz", gzipSync(Buffer.from("corrupted")));
@@ -160,7 +160,7 @@ test("CLI: data fetch shd --base-url (md5sums.txt, dropped connection, gunzip), 
     const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { files: Array<{ status: string }> };
     assert.deepEqual(last.files.map((f) => f.status), ["downloaded", "downloaded"]);
     assert.match(r.stderr, /resuming/);
-    assert.deepEqual(readFileSync(join(dir, "shd_train.h5")), readFileSync(sharedData("shd_fixture_f16.h5")));
+    assert.deepEqual(readFileSync(join(dir, "shd_train.h5")), readFileSync(fixture("shd_fixture_f16.h5")));
     const shd = await SHD.open(dir);
     assert.equal(shd.length, 4);
     const bad = await cli(["data", "fetch", "ssc", "--root", dir, "--base-url", base + "ssc/"]);
@@ -215,7 +215,7 @@ function handZip(entries: Array<[string, Buffer, boolean]>): Buffer {
 test("ZIP extraction (stored + deflate), CRC and path checks", async () => {
   const { dir, done } = tempDir();
   try {
-    const sample = readFileSync(sharedData("sample_nmnist.bin"));
+    const sample = readFileSync(fixture("sample_nmnist.bin"));
     const zip = join(dir, "a.zip");
     writeFileSync(zip, handZip([["Train/3/00001.bin", sample, true], ["README.txt", Buffer.from("hi"), false]]));
     assert.equal(await extractZip(zip, join(dir, "out")), 2);

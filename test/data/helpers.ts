@@ -1,7 +1,7 @@
 /**
- * Shared test helpers for the data suites: locating ../shared/data relative to this file (CI clones
- * the repo elsewhere with shared/ beside it), temp folders, and an assertion that a call raises a
- * FormatError naming the file, a location and what was expected.
+ * Shared test helpers for the data suites: the path of a fixture in test/fixtures (every file a test
+ * reads ships with the repository), temp folders, and an assertion that a call raises a FormatError
+ * naming the file, a location and what was expected.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,8 +13,9 @@ import { FormatError } from "../../src/errors.js";
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (two levels above this file). */
 export const repoRoot = resolve(here, "..", "..");
-export function sharedData(name: string): string {
-  return resolve(repoRoot, "..", "shared", "data", name);
+/** test/fixtures/<name> (see test/fixtures/README.md for each file's source and licence). */
+export function fixture(name: string): string {
+  return resolve(repoRoot, "test", "fixtures", name);
 }
 
 export function tempDir(prefix = "exodus-data-"): { dir: string; done: () => void } {

