@@ -6,6 +6,7 @@
  */
 import { loadMnistDigits, MNIST_PIXELS, mnistSplitIndices } from "../../data/datasets/mnist.js";
 import { Rng } from "../../util/rng.js";
+import type { Split, Task, TaskOptions } from "./types.js";
 
 export { MNIST_PIXELS };
 export const MNIST_TRAIN = 8000;
@@ -98,5 +99,37 @@ export function latencyEncode(set: ImageSet, idx: ArrayLike<number>, T: number, 
       const t = Math.min(T - 1, Math.round((1 - x) * (T - 1) * span));
       out[(t * B + b) * MNIST_PIXELS + p] = 1;
     }
+  }
+}
+
+export class MnistTask implements Task {
+  /** [1, 28, 28]: images, so conv presets apply; MLP presets flatten first. */
+  readonly inputShape = [1, 28, 28];
+  readonly classes = 10;
+  readonly name: string;
+  readonly description: string;
+  private readonly sets: Record<Split, ImageSet>;
+  private readonly n: Record<Split, number>;
+  private readonly maxShift: number;
+  constructor(readonly encoding: Encoding, readonly T: number, o: TaskOptions) {
+    this.name = `mnist-${encoding}`;
+    this.maxShift = o.maxShift ?? 1;
+    const { train, test } = loadMnistSplit();
+    this.sets = { train, test };
+    this.n = { train: Math.min(train.n, o.limitTrain ?? train.n), test: Math.min(test.n, o.limitTest ?? test.n) };
+    this.description = `${this.n.train}/${this.n.test} real handwritten digits (shipped MNIST), ${encoding} code, T=${T}, train shifts ±${this.maxShift} px`;
+  }
+  size(split: Split): number {
+    return this.n[split];
+  }
+  label(split: Split, i: number): number {
+    return this.sets[split].labels[i]!;
+  }
+  encode(split: Split, idx: readonly number[], rng: Rng): Float32Array {
+    const out = new Float32Array(this.T * idx.length * MNIST_PIXELS);
+    const shift = split === "train" ? this.maxShift : 0;
+    if (this.encoding === "rate") rateEncode(this.sets[split], idx, this.T, rng, 1, out, shift);
+    else latencyEncode(this.sets[split], idx, this.T, out, 0.1, 1, rng, shift);
+    return out;
   }
 }
