@@ -11,6 +11,8 @@ import type { Frames } from "./transforms/to-frame.js";
 
 const MAGIC = 0x52465845; // "EXFR" little-endian: dense int16 counts
 const MAGIC_SPARSE = 0x53465845; // "EXFS": nnz, then nnz uint32 indices, then nnz int16 counts
+/** Largest frame block a sparse entry may describe (1 GiB of int16); more is a damaged header. */
+const MAX_SPARSE_COUNTS = 2 ** 29;
 
 export class FrameCache {
   hits = 0;
@@ -91,16 +93,18 @@ export function decodeFrames(buf: Uint8Array): Frames | null {
   for (let i = 0; i < nd; i++) shape.push(dv.getUint32(8 + 4 * i, true));
   const n = shape.reduce((a, b) => a * b, 1);
   let head = 8 + 4 * nd;
-  const data = new Int16Array(n);
   if (magic === MAGIC) {
     if (buf.length !== head + 2 * n) return null;
+    const data = new Int16Array(n);
     new Uint8Array(data.buffer).set(buf.subarray(head));
     return { data, shape };
   }
-  if (buf.length < head + 4) return null;
+  // Sizes are checked before anything is allocated: a damaged header must be a miss, not a huge allocation.
+  if (buf.length < head + 4 || n > MAX_SPARSE_COUNTS) return null;
   const nnz = dv.getUint32(head, true);
   head += 4;
   if (buf.length !== head + 6 * nnz || nnz > n) return null;
+  const data = new Int16Array(n);
   for (let k = 0; k < nnz; k++) {
     const i = dv.getUint32(head + 4 * k, true);
     if (i >= n) return null;

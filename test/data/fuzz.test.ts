@@ -135,16 +135,22 @@ test("fuzz IDX decoder (raw and gzip)", () => {
   finish(s, "idx");
 });
 
-test("fuzz frame-cache entries (a bad entry is a miss, never a crash)", () => {
+test("fuzz frame-cache entries, dense and sparse (a bad entry is a miss, never a crash)", () => {
   const r = lcg(505);
-  const good = encodeFrames({ data: Int16Array.from([1, 2, 3, 4, 5, 6]), shape: [1, 2, 3] });
+  const dense = encodeFrames({ data: Int16Array.from([1, 2, 3, 4, 5, 6]), shape: [1, 2, 3] });
+  const sparseFr = { data: new Int16Array(60), shape: [2, 3, 10] };
+  sparseFr.data[7] = 3;
+  sparseFr.data[59] = -2;
+  const sparse = encodeFrames(sparseFr);
+  assert.ok(sparse.length < dense.length + 20 && sparse.length < 2 * 60, "the mostly-zero block is stored sparse");
+  assert.deepEqual(decodeFrames(sparse), sparseFr);
   let hits = 0;
   for (let i = 0; i < N; i++) {
-    const buf = i % 2 ? mutate(r, good) : randomBytes(r, 40);
+    const buf = i % 3 === 0 ? randomBytes(r, 40) : mutate(r, i % 3 === 1 ? dense : sparse);
     const fr = decodeFrames(buf);
     if (fr) {
       hits++;
-      assert.equal(fr.data.length * 2 + 8 + 4 * fr.shape.length, buf.length);
+      assert.equal(fr.data.length, fr.shape.reduce((a, b) => a * b, 1));
     }
   }
   assert.ok(hits < N);
