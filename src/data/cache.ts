@@ -105,10 +105,15 @@ export function decodeFrames(buf: Uint8Array): Frames | null {
   head += 4;
   if (buf.length !== head + 6 * nnz || nnz > n) return null;
   const data = new Int16Array(n);
+  // Typed views over a private copy (the file buffer's offset need not be aligned); x86 and ARM are little-endian
+  // as written, and a big-endian host would read a miss-shaped block, which the bounds check rejects.
+  const body = buf.slice(head, head + 6 * nnz);
+  const idx = new Uint32Array(body.buffer, body.byteOffset, nnz);
+  const val = new Int16Array(body.buffer, body.byteOffset + 4 * nnz, nnz);
   for (let k = 0; k < nnz; k++) {
-    const i = dv.getUint32(head + 4 * k, true);
+    const i = idx[k]!;
     if (i >= n) return null;
-    data[i] = dv.getInt16(head + 4 * nnz + 2 * k, true);
+    data[i] = val[k]!;
   }
   return { data, shape };
 }

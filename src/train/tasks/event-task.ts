@@ -115,10 +115,7 @@ export class EventTask implements Task {
       const { frames } = await this.framed[split].frames(this.subset[split][idx[b]!]!);
       const n = Math.min(T, frames.shape[0]!);
       const d = frames.data;
-      for (let t = 0; t < n; t++) {
-        const src = t * F, dst = (t * B + b) * F;
-        for (let k = 0; k < F; k++) out[dst + k] = d[src + k]!;
-      }
+      for (let t = 0; t < n; t++) out.set(d.subarray(t * F, (t + 1) * F), (t * B + b) * F);
     }
     return out;
   }
