@@ -54,7 +54,6 @@ export class EventTask implements Task {
     const f = o.downsample ?? d.downsample;
     if (!(f > 0 && f <= 1)) throw new ConfigError(`${name}: downsample factor must be in (0, 1], got ${f}`);
     const byWindow = o.timeWindowUs !== undefined || (o.timeBins === undefined && d.timeWindowUs !== undefined);
-    if (o.timeWindowUs !== undefined && o.timeBins !== undefined) throw new ConfigError("give either --time-bins or --time-window-us, not both");
     const mode: FrameMode = byWindow ? { timeWindow: o.timeWindowUs ?? d.timeWindowUs! } : { nTimeBins: o.timeBins ?? d.timeBins ?? d.T };
     if ("timeWindow" in mode && !(mode.timeWindow > 0)) throw new ConfigError(`--time-window-us must be > 0, got ${mode.timeWindow}`);
     if ("nTimeBins" in mode && !(Number.isInteger(mode.nTimeBins) && mode.nTimeBins >= 1)) throw new ConfigError(`--time-bins must be an integer ≥ 1, got ${mode.nTimeBins}`);
@@ -85,6 +84,8 @@ export class EventTask implements Task {
   }
 
   static async open(name: EventDatasetName, o: TaskOptions, d: EventDefaults): Promise<EventTask> {
+    // option mistakes first: no reason to open (or unpack) a dataset for a run that cannot start
+    if (o.timeWindowUs !== undefined && o.timeBins !== undefined) throw new ConfigError("give either --time-bins or --time-window-us, not both");
     const splits = await openDatasetSplits(name, o.data);
     const task = new EventTask(name, { train: splits.train, test: splits.test }, o, d, splits.source);
     await task.fillLabels();
