@@ -24,7 +24,13 @@ import type { Task } from "../../src/train/tasks/types.js";
 import { Rng } from "../../src/util/rng.js";
 import { fixture, handZip, tempDir } from "../data/helpers.js";
 
-test.after(() => closeH5Reader());
+// Unpacked archives and gunzipped files go to the exodus-snn home: a private one for this file's tests.
+const home = tempDir("exodus-home-");
+process.env["EXODUS_SNN_HOME"] = home.dir;
+test.after(() => {
+  closeH5Reader();
+  home.done();
+});
 
 /** Files under dir, recursively (relative paths). */
 function files(dir: string): string[] {
@@ -82,8 +88,6 @@ test("nmnist: Train/ and Test/ folders → [T, B, 2, 17, 17] frames whose totals
 
 test("nmnist: the original train.zip/test.zip are unpacked once into the home and read like the folders", async () => {
   const { dir, done } = tempDir();
-  const home = process.env["EXODUS_SNN_HOME"];
-  process.env["EXODUS_SNN_HOME"] = join(dir, "home");
   try {
     nmnistTree(join(dir, "tree"));
     const zipOf = (split: string) => handZip(files(join(dir, "tree", split)).map((f) => [f.slice(join(dir, "tree").length + 1), readFileSync(f), true]));
@@ -96,10 +100,8 @@ test("nmnist: the original train.zip/test.zip are unpacked once into the home an
     const idx = Array.from({ length: 12 }, (_, i) => i);
     assert.deepEqual(idx.map((i) => fromZip.label("test", i)), idx.map((i) => fromTree.label("test", i)));
     assert.deepEqual(await fromZip.encode("test", idx, new Rng(0)), await fromTree.encode("test", idx, new Rng(0)));
-    assert.ok(readdirSync(join(dir, "home", "unpacked")).every((d) => !d.includes(".tmp")));
+    assert.ok(readdirSync(join(home.dir, "unpacked")).every((d) => !d.includes(".tmp")));
   } finally {
-    if (home === undefined) delete process.env["EXODUS_SNN_HOME"];
-    else process.env["EXODUS_SNN_HOME"] = home;
     done();
   }
 });
@@ -133,8 +135,6 @@ const SHD_SPIKES = {
 
 test("shd: 4 ms frames over 700 → 100 channels (tonic's time_window and Downsample), from a folder or a *_train.h5 file, gzipped or not", async () => {
   const { dir, done } = tempDir();
-  const home = process.env["EXODUS_SNN_HOME"];
-  process.env["EXODUS_SNN_HOME"] = join(dir, "home");
   try {
     mkdirSync(join(dir, "shd"));
     // float64 times, so each spike sits where it was written (float32 would move 5 ms by 1e-4 µs)
@@ -166,8 +166,6 @@ test("shd: 4 ms frames over 700 → 100 channels (tonic's time_window and Downsa
     assert.deepEqual([0, 1, 2, 3].map((i) => real.label("train", i)), [0, 13, 7, 19]);
     assert.equal(real.T, 10);
   } finally {
-    if (home === undefined) delete process.env["EXODUS_SNN_HOME"];
-    else process.env["EXODUS_SNN_HOME"] = home;
     done();
   }
 });
