@@ -62,11 +62,14 @@ export function register(program: Command): void {
     .command("sim")
     .description(`write a simulated dataset in its real on-disk format: ${SIM_KINDS.map((k) => k.name).join(", ")}`)
     .argument("[kind]", SIM_KINDS.map((k) => k.name).join(" | "))
+    // so an unknown kind with its flags and values reaches the action (a UsageError naming the kinds)
+    .allowUnknownOption()
+    .allowExcessArguments()
     .action((kind: string | undefined) => {
       throw new UsageError(`data sim: ${kind ? `unknown kind '${kind}'` : "which kind?"} (known: ${SIM_KINDS.map((k) => k.name).join(", ")}; order-burst is generated in memory by orderBurst())`);
     });
   for (const kind of SIM_KINDS) {
-    const c = sim.command(kind.name).description(kind.summary);
+    const c = sim.command(kind.name).description(kind.summary).allowUnknownOption(false).allowExcessArguments(false);
     for (const f of kind.flags) c.option(f.flags, f.description, f.default);
     c.action(async (o: Record<string, string | boolean | undefined>) => {
       out(JSON.stringify(await kind.run(o, (m) => process.stderr.write(m + "\n"))));
