@@ -14,7 +14,7 @@ import type { Events } from "../../src/data/events.js";
 import { readAedat31 } from "../../src/data/readers/aedat.js";
 import { parseGestureLabels, parseTrials } from "../../src/data/readers/gesture-labels.js";
 import { simulateGestureRecording, writeGestureTree } from "../../src/data/sim/dvs-gesture-sim.js";
-import { DvsPixelArray, EventBuffer } from "../../src/data/sim/dvs-pixels.js";
+import { DvsPixelArray, EventBuffer, type Capsule } from "../../src/data/sim/dvs-pixels.js";
 import { ConfigError, UsageError } from "../../src/errors.js";
 import { tempDir } from "./helpers.js";
 
@@ -55,6 +55,35 @@ test("pixel model: ON/OFF counts and crossing times follow floor(Δ ln I / C) an
     assert.ok(off.events().p.every((p) => p === 0));
   }
   assert.throws(() => new DvsPixelArray({ threshold: 0 }), ConfigError);
+});
+
+test("pixel model: visiting only pixels under a shape gives exactly the events of visiting every pixel", () => {
+  // visit order differs, so compare the sets of events
+  const run = (visitAll: boolean): string[] => {
+    const px = new DvsPixelArray({ width: 96, height: 80, threshold: 0.15, visitAll });
+    px.reset(0.3);
+    const buf = new EventBuffer();
+    let prev: Capsule[] = [];
+    for (let k = 1; k <= 60; k++) {
+      const a = k * 0.11;
+      // a diagonal arm swinging round a shoulder, a hand at its end, a horizontal bar, one leaving the sensor
+      const hx = 40 + 25 * Math.cos(a);
+      const hy = 40 + 25 * Math.sin(a);
+      const next: Capsule[] = [
+        { ax: 40, ay: 40, bx: hx, by: hy, r: 2.5, amp: 0.4 },
+        { ax: hx, ay: hy, bx: hx, by: hy, r: 5, amp: 0.7 },
+        { ax: 10 + k * 0.7, ay: 70, bx: 30 + k * 0.7, by: 70, r: 1.2, amp: 0.5 },
+        { ax: 90 + k * 0.3, ay: 5, bx: 90 + k * 0.3, by: 5, r: 6, amp: 0.6 },
+      ];
+      px.advance(prev, next, (k - 1) * 4000, k * 4000, buf);
+      prev = next;
+    }
+    const ev = buf.events();
+    return Array.from(ev.t, (t, i) => `${t}:${ev.x[i]}:${ev.y[i]}:${ev.p[i]}`).sort();
+  };
+  const fast = run(false);
+  assert.ok(fast.length > 2000, `${fast.length} events`);
+  assert.deepEqual(fast, run(true));
 });
 
 /** The crossings a pixel reports: each at least `refr` µs after the last one reported. */

@@ -31,6 +31,8 @@ export interface PixelModelOptions {
   refractoryUs?: number;
   /** Seed of the fixed-pattern mismatch (one sensor for a whole dataset). */
   sensorSeed?: number;
+  /** Visit every pixel on every step (slow; the tests' reference for the visited-region shortcut). */
+  visitAll?: boolean;
 }
 
 const EDGE = 1.5;
@@ -63,6 +65,7 @@ export class DvsPixelArray {
   readonly width: number;
   readonly height: number;
   readonly refractoryUs: number;
+  private readonly visitAll: boolean;
   private readonly cOn: Float32Array;
   private readonly cOff: Float32Array;
   private readonly ref: Float64Array;
@@ -79,6 +82,7 @@ export class DvsPixelArray {
     const c = o.threshold ?? 0.25;
     const m = o.mismatch ?? 0.05;
     this.refractoryUs = o.refractoryUs ?? 1000;
+    this.visitAll = o.visitAll ?? false;
     if (!(c > 0 && m >= 0 && m < 0.5 && this.refractoryUs >= 0 && this.width > 0 && this.height > 0)) {
       throw new ConfigError(`DVS pixel model: need threshold > 0, 0 ≤ mismatch < 0.5, refractoryUs ≥ 0, got ${c}, ${m}, ${this.refractoryUs}`);
     }
@@ -115,13 +119,19 @@ export class DvsPixelArray {
    */
   advance(prev: readonly Capsule[], next: readonly Capsule[], t0: number, t1: number, out: EventBuffer): void {
     const step = ++this.step;
+    if (this.visitAll) {
+      for (let i = 0; i < this.width * this.height; i++) this.update(i, i % this.width, Math.floor(i / this.width), next, t0, t1, out);
+      return;
+    }
+    const span: [number, number] = [0, 0];
     for (const s of [...prev, ...next]) {
       const pad = s.r + EDGE;
-      const x0 = Math.max(0, Math.floor(Math.min(s.ax, s.bx) - pad));
-      const x1 = Math.min(this.width - 1, Math.ceil(Math.max(s.ax, s.bx) + pad));
       const y0 = Math.max(0, Math.floor(Math.min(s.ay, s.by) - pad));
       const y1 = Math.min(this.height - 1, Math.ceil(Math.max(s.ay, s.by) + pad));
       for (let y = y0; y <= y1; y++) {
+        if (!rowSpan(s, y, span)) continue;
+        const x0 = Math.max(0, Math.floor(span[0]));
+        const x1 = Math.min(this.width - 1, Math.ceil(span[1]));
         for (let x = x0; x <= x1; x++) {
           const i = y * this.width + x;
           if (this.stamp[i] === step) continue;
@@ -175,4 +185,49 @@ export function coverage(s: Capsule, x: number, y: number): number {
   if (d2 >= pad * pad) return 0;
   if (d2 <= s.r * s.r) return 1;
   return (pad - Math.sqrt(d2)) / EDGE;
+}
+
+/**
+ * The x range of row y that lies within r + EDGE of capsule s (a convex set, so one interval):
+ * the hull of the row's cuts through the two end discs and the body rectangle. False if none.
+ */
+export function rowSpan(s: Capsule, y: number, out: [number, number]): boolean {
+  const pad = s.r + EDGE;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let d = y - s.ay;
+  if (Math.abs(d) <= pad) {
+    const h = Math.sqrt(pad * pad - d * d);
+    lo = s.ax - h;
+    hi = s.ax + h;
+  }
+  d = y - s.by;
+  if (Math.abs(d) <= pad) {
+    const h = Math.sqrt(pad * pad - d * d);
+    lo = Math.min(lo, s.bx - h);
+    hi = Math.max(hi, s.bx + h);
+  }
+  const dx = s.bx - s.ax;
+  const dy = s.by - s.ay;
+  const len = Math.sqrt(dx * dx + dy * dy);
+  if (len > 0) {
+    const nx = (-dy / len) * pad;
+    const ny = (dx / len) * pad;
+    // The body rectangle's four edges: the two long sides and the two end caps' diameters.
+    const cut = (x1: number, y1: number, x2: number, y2: number): void => {
+      if ((y1 - y) * (y2 - y) > 0) return;
+      const x = y1 === y2 ? x1 : x1 + ((y - y1) / (y2 - y1)) * (x2 - x1);
+      const xb = y1 === y2 ? x2 : x;
+      lo = Math.min(lo, x, xb);
+      hi = Math.max(hi, x, xb);
+    };
+    cut(s.ax + nx, s.ay + ny, s.bx + nx, s.by + ny);
+    cut(s.bx + nx, s.by + ny, s.bx - nx, s.by - ny);
+    cut(s.bx - nx, s.by - ny, s.ax - nx, s.ay - ny);
+    cut(s.ax - nx, s.ay - ny, s.ax + nx, s.ay + ny);
+  }
+  if (lo > hi) return false;
+  out[0] = lo;
+  out[1] = hi;
+  return true;
 }
