@@ -146,6 +146,23 @@ test("DVSGesture reads the set: 2 train users × 2 lightings × 11 and 1 test us
   }
 });
 
+test("the set feeds FramedDataset and the Loader: [T, B, 2, 128, 128] frames with the CSV labels", async () => {
+  const { FramedDataset } = await import("../../src/data/datasets/framed.js");
+  const { Loader } = await import("../../src/data/loader.js");
+  const ds = new DVSGesture(root, { train: false });
+  const loader = new Loader(new FramedDataset(ds, { nTimeBins: 6 }), { batchSize: 11 });
+  const labels: number[] = [];
+  for await (const b of loader.epoch(0)) {
+    assert.deepEqual(b.shape, [6, 11, 2, 128, 128]);
+    labels.push(...b.labels);
+    let sum = 0;
+    for (const v of b.x) sum += v;
+    assert.ok(sum > 11 * 1000, `${sum} events binned`);
+  }
+  // user03's two recordings, classes 0..10 each
+  assert.deepEqual(labels, [...Array(11).keys(), ...Array(11).keys()]);
+});
+
 /** Centroid of all events in each 20 ms bin with ≥ 30 events: the path of the moving hand(s). */
 function centroidPath(ev: Events): [number, number][] {
   const pts: [number, number][] = [];

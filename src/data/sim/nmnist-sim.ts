@@ -2,7 +2,8 @@
  * `nmnist-sim`: an N-MNIST stand-in made from real MNIST digits (data-formats.md §4a). The 28×28
  * digit sits at +3 px in a 34×34 sensor and moves along N-MNIST's three-saccade path; every 0.5 ms a
  * DVS pixel model compares L = ln(eps + I) with its reference and emits ±events per C crossed, with
- * time jittered inside the step. Seeded per sample; written in the real N-MNIST `.bin` format.
+ * time jittered inside the step. Seeded per sample; written in the real N-MNIST `.bin` format, either
+ * as one split's slice (writeNmnistSimTree) or as the whole Train/Test tree (writeNmnistTree).
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
