@@ -1,7 +1,7 @@
 /**
  * `exodus-snn data …`: `fetch <dataset> --root DIR` (verified, resumable downloads), `inspect <file>
  * [--json]` (format detection + summary; with --json the last stdout line is one JSON object) and
- * `sim nmnist --root DIR` (writes the nmnist-sim stand-in as a real N-MNIST tree).
+ * `sim <kind> --out DIR …` (writes a simulated dataset in its real layout; kinds in SIM_KINDS).
  */
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
@@ -9,8 +9,12 @@ import { closeH5Reader } from "../../data/readers/hdf5.js";
 import { DATASETS, DVSGESTURE_HOWTO, fetchDataset } from "../../data/fetch.js";
 import { formatSummary, inspectFile } from "../../data/inspect.js";
 import { defaultDataRoot } from "../../data/layouts.js";
-import { writeNmnistSimTree } from "../../data/sim/nmnist-sim.js";
-import type { Split } from "../../data/sim/mnist-digits.js";
+import type { SimKind } from "../../data/sim/sim-kind.js";
+import { nmnistSimKind } from "../../data/sim/nmnist-kind.js";
+import { dvsGestureSimKind } from "../../data/sim/dvs-gesture-kind.js";
+
+/** `data sim <kind>`: one entry per simulator; each defines its flags and run in src/data/sim. */
+const SIM_KINDS: readonly SimKind[] = [nmnistSimKind, dvsGestureSimKind];
 
 function out(line: string): void {
   process.stdout.write(line + "\n");
@@ -55,22 +59,21 @@ export function register(program: Command): void {
       }
     });
 
-  data
+  const sim = data
     .command("sim")
-    .description("write a simulated dataset: nmnist (N-MNIST stand-in from real MNIST digits)")
-    .argument("<kind>", "nmnist")
-    .option("--root <dir>", "target folder")
-    .option("--split <split>", "train | val | test", "train")
-    .option("--count <n>", "samples", "100")
-    .option("--start <n>", "first sample index", "0")
-    .action((kind: string, o: { root?: string; split: string; count: string; start: string }) => {
-      if (kind !== "nmnist") throw new UsageError(`data sim: unknown kind '${kind}' (known: nmnist; order-burst is generated in memory by orderBurst())`);
-      if (!o.root) throw new UsageError("data sim: --root <dir> is required");
-      if (!["train", "val", "test"].includes(o.split)) throw new UsageError(`--split must be train, val or test, got ${o.split}`);
-      const count = Number(o.count);
-      const start = Number(o.start);
-      if (!(Number.isInteger(count) && count >= 0 && Number.isInteger(start) && start >= 0)) throw new UsageError("--count and --start must be integers ≥ 0");
-      const n = writeNmnistSimTree(o.root, { split: o.split as Split, count, start });
-      out(JSON.stringify({ kind, root: o.root, split: o.split, written: n }));
+    .description(`write a simulated dataset in its real on-disk format: ${SIM_KINDS.map((k) => k.name).join(", ")}`)
+    .argument("[kind]", SIM_KINDS.map((k) => k.name).join(" | "))
+    // so an unknown kind with its flags and values reaches the action (a UsageError naming the kinds)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action((kind: string | undefined) => {
+      throw new UsageError(`data sim: ${kind ? `unknown kind '${kind}'` : "which kind?"} (known: ${SIM_KINDS.map((k) => k.name).join(", ")}; order-burst is generated in memory by orderBurst())`);
     });
+  for (const kind of SIM_KINDS) {
+    const c = sim.command(kind.name).description(kind.summary).allowUnknownOption(false).allowExcessArguments(false);
+    for (const f of kind.flags) c.option(f.flags, f.description, f.default);
+    c.action(async (o: Record<string, string | boolean | undefined>) => {
+      out(JSON.stringify(await kind.run(o, (m) => process.stderr.write(m + "\n"))));
+    });
+  }
 }

@@ -22,3 +22,11 @@ export function loadMnistDigits(): Digits {
 export function splitIndices(split: Split): Int32Array {
   return mnistSplitIndices(split);
 }
+
+/**
+ * The MNIST tasks' 8,000 train and 2,000 held-out test digits (the same split, train and val ∪ test), which the
+ * N-MNIST tree writer follows so that a tree trains and tests on the same digits as the MNIST tasks.
+ */
+export function mnistTrainTestIndices(): { train: Int32Array; test: Int32Array } {
+  return { train: mnistSplitIndices("train"), test: mnistSplitIndices("heldout") };
+}

@@ -2,7 +2,8 @@
  * `nmnist-sim`: an N-MNIST stand-in made from real MNIST digits (data-formats.md §4a). The 28×28
  * digit sits at +3 px in a 34×34 sensor and moves along N-MNIST's three-saccade path; every 0.5 ms a
  * DVS pixel model compares L = ln(eps + I) with its reference and emits ±events per C crossed, with
- * time jittered inside the step. Seeded per sample; written in the real N-MNIST `.bin` format.
+ * time jittered inside the step. Seeded per sample; written in the real N-MNIST `.bin` format, either
+ * as one split's slice (writeNmnistSimTree) or as the whole Train/Test tree (writeNmnistTree).
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,7 +12,8 @@ import { Rng } from "../../util/rng.js";
 import { allocEvents, sliceEvents, sortByTime, type Events } from "../events.js";
 import type { EventDataset, EventSample } from "../datasets/types.js";
 import { encodeNmnist, NMNIST_SENSOR } from "../readers/nmnist.js";
-import { DIGIT_PIXELS, loadMnistDigits, splitIndices, type Split } from "./mnist-digits.js";
+import { DIGIT_PIXELS, loadMnistDigits, mnistTrainTestIndices, splitIndices, type Split } from "./mnist-digits.js";
+import { writeTreeAtomic } from "./atomic-tree.js";
 
 export interface DvsSimOptions {
   /** Contrast threshold in log intensity; 0.5 gives ≈ 5,000 events per digit (real N-MNIST sample: 4,325). */
@@ -202,4 +204,59 @@ export function writeNmnistSimTree(root: string, o: NmnistSimOptions): number {
     written++;
   }
   return written;
+}
+
+/** Seeds of the full-tree recordings: TREE_SEED_BASE + digit index, apart from the SEED_BASE ranges. */
+export const TREE_SEED_BASE = 5_000_000;
+
+export interface NmnistTreeOptions extends DvsSimOptions {
+  /** At most this many train / test recordings (default: all 8,000 / 2,000). */
+  limit?: readonly [number, number];
+  /** Progress lines (every 1,000 files). */
+  log?: (msg: string) => void;
+}
+
+export interface NmnistTreeResult {
+  out: string;
+  train: number;
+  test: number;
+  events: number;
+  /** Digit indices (into the mnist package) written under Train/ and Test/, in order. */
+  trainDigits: number[];
+  testDigits: number[];
+}
+
+/**
+ * A complete N-MNIST tree, `<out>/Train/<digit>/<id>.bin` and `<out>/Test/<digit>/<id>.bin`, from
+ * the 8,000/2,000 split of loadMnistSplit; `<id>` is the 5-digit index of the source image in the
+ * mnist package, so a file names its digit and Train/Test never share one. Written atomically:
+ * `out` must not exist or be empty, and appears only when every file is written.
+ */
+export async function writeNmnistTree(out: string, o: NmnistTreeOptions = {}): Promise<NmnistTreeResult> {
+  const ids = mnistTrainTestIndices();
+  const [nTrain, nTest] = o.limit ?? [ids.train.length, ids.test.length];
+  for (const n of [nTrain, nTest]) if (!(Number.isInteger(n) && n >= 0)) throw new ConfigError(`writeNmnistTree: limit must be two integers ≥ 0, got ${nTrain},${nTest}`);
+  const d = loadMnistDigits();
+  return writeTreeAtomic(out, (tmp) => {
+    const res: NmnistTreeResult = { out, train: 0, test: 0, events: 0, trainDigits: [], testDigits: [] };
+    const parts = [
+      ["Train", ids.train.subarray(0, nTrain), res.trainDigits],
+      ["Test", ids.test.subarray(0, nTest), res.testDigits],
+    ] as const;
+    const total = Math.min(nTrain, ids.train.length) + Math.min(nTest, ids.test.length);
+    let done = 0;
+    for (const [folder, pick, list] of parts) {
+      for (let d0 = 0; d0 <= 9; d0++) mkdirSync(join(tmp, folder, String(d0)), { recursive: true });
+      for (const k of pick) {
+        const ev = simulateDvs(d.pixels.subarray(k * DIGIT_PIXELS, (k + 1) * DIGIT_PIXELS), new Rng(TREE_SEED_BASE + k), o);
+        writeFileSync(join(tmp, folder, String(d.labels[k]!), `${String(k).padStart(5, "0")}.bin`), encodeNmnist(ev));
+        list.push(k);
+        res.events += ev.t.length;
+        if (++done % 1000 === 0) o.log?.(`nmnist: ${done}/${total} recordings`);
+      }
+    }
+    res.train = res.trainDigits.length;
+    res.test = res.testDigits.length;
+    return res;
+  });
 }
