@@ -14,7 +14,7 @@ import { trialId } from "./ids.js";
 import { validateSpec } from "./spec.js";
 import { workerName, type TrialResult } from "./run-trial.js";
 import type { JobData } from "./queue.js";
-import type { ThreadMessage } from "./trial-thread.js";
+import type { ThreadMessage, ThreadRequest } from "./trial-thread.js";
 
 export interface WorkerOptions {
   url: string;
@@ -28,32 +28,60 @@ export interface WorkerOptions {
   onEvent?(line: string): void;
 }
 
-// the thread entry sits beside this file: .js when built, .ts when run through tsx
+// the thread entry sits beside this file: .js when built, .ts when run through tsx (tests), where the
+// thread has to register tsx itself: a worker thread does not inherit the parent's --import hooks
 const THREAD_ENTRY = new URL(`./trial-thread${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+const TS_BOOTSTRAP = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(THREAD_ENTRY.href)}); })`;
 
-function runInThread(job: Job<JobData, TrialResult>, runDir: string, worker: string): Promise<TrialResult> {
-  return new Promise((res, rej) => {
-    const t = new ThreadWorker(THREAD_ENTRY, { workerData: { spec: job.data.spec, runDir, worker } });
-    let settled = false;
-    const finish = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      // the wasm backend's kernel threads would keep the thread alive after the trial
-      void t.terminate();
-      f();
-    };
-    t.on("message", (m: ThreadMessage) => {
-      if (m.kind === "epoch") void job.updateProgress(m.epoch).catch(() => undefined);
-      else if (m.kind === "done") finish(() => res(m.result));
-      else finish(() => rej(new UnrecoverableError(`${m.name}: ${m.message}`)));
+function startThread(): ThreadWorker {
+  return THREAD_ENTRY.pathname.endsWith(".ts") ? new ThreadWorker(TS_BOOTSTRAP, { eval: true }) : new ThreadWorker(THREAD_ENTRY);
+}
+
+/** One training thread, reused for trial after trial; a thread that dies is replaced by a new one. */
+class TrialThread {
+  private thread: ThreadWorker | null = null;
+  busy = false;
+
+  run(req: ThreadRequest, onEpoch: (epoch: number) => void): Promise<TrialResult> {
+    this.busy = true;
+    const t = (this.thread ??= startThread());
+    return new Promise<TrialResult>((res, rej) => {
+      const done = (f: () => void) => {
+        t.off("message", onMessage);
+        t.off("error", onError);
+        t.off("exit", onExit);
+        this.busy = false;
+        f();
+      };
+      const onMessage = (m: ThreadMessage) => {
+        if (m.kind === "epoch") onEpoch(m.epoch);
+        else if (m.kind === "done") done(() => res(m.result));
+        else done(() => rej(new UnrecoverableError(`${m.name}: ${m.message}`)));
+      };
+      const onError = (e: Error) => {
+        this.thread = null;
+        done(() => rej(new UnrecoverableError(`${e.name}: ${e.message}`)));
+      };
+      const onExit = (code: number) => {
+        this.thread = null;
+        done(() => rej(new UnrecoverableError(`the training thread exited with code ${code} before a result`)));
+      };
+      t.on("message", onMessage);
+      t.on("error", onError);
+      t.on("exit", onExit);
+      t.postMessage(req);
     });
-    t.on("error", (e) => finish(() => rej(new UnrecoverableError(`${e.name}: ${e.message}`))));
-    t.on("exit", (code) => finish(() => rej(new UnrecoverableError(`the trial thread exited with code ${code} before a result`))));
-  });
+  }
+
+  async close(): Promise<void> {
+    await this.thread?.terminate();
+    this.thread = null;
+  }
 }
 
 export function startWorker(o: WorkerOptions): Worker<JobData, TrialResult> {
   const me = workerName();
+  const threads: TrialThread[] = [];
   const log = o.onEvent ?? (() => undefined);
   const processor = async (job: Job<JobData, TrialResult>): Promise<TrialResult> => {
     const d = job.data as Partial<JobData> | undefined;
@@ -67,7 +95,10 @@ export function startWorker(o: WorkerOptions): Worker<JobData, TrialResult> {
     }
     const runDir = join(resolve(o.store ?? d.store), job.id!);
     log(`trial ${job.id} started (${runDir})`);
-    return runInThread(job, runDir, me);
+    // BullMQ runs at most `concurrency` jobs at once, so a free thread always exists
+    let t = threads.find((x) => !x.busy);
+    if (!t) threads.push((t = new TrialThread()));
+    return t.run({ spec, runDir, worker: me }, (epoch) => void job.updateProgress(epoch).catch(() => undefined));
   };
   const w = new Worker<JobData, TrialResult>(QUEUE_NAME, processor, {
     connection: connectionFor(o.url),
@@ -80,5 +111,7 @@ export function startWorker(o: WorkerOptions): Worker<JobData, TrialResult> {
   w.on("completed", (job) => log(`trial ${job.id} completed: test accuracy ${(job.returnvalue.test_accuracy * 100).toFixed(2)} %`));
   w.on("failed", (job, err) => log(`trial ${job?.id ?? "?"} failed: ${err.message}`));
   w.on("error", (err) => log(`worker error: ${err.message}`));
+  // the training threads would keep the process alive after the queue closes
+  w.on("closed", () => void Promise.all(threads.map((t) => t.close())));
   return w;
 }

@@ -1,0 +1,55 @@
+/**
+ * Test helper: a throwaway redis-server on 127.0.0.1 at a free port (no persistence), stopped by the test.
+ * `.ci/setup-system` installs redis-server; where it is missing the caller skips with a printed reason.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createConnection, createServer } from "node:net";
+
+export function redisServerAvailable(): boolean {
+  return spawnSync("redis-server", ["--version"], { encoding: "utf8" }).status === 0;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const c = createConnection({ host: "127.0.0.1", port }, () => c.write("PING\r\n"));
+    c.once("data", (d) => {
+      c.destroy();
+      res(d.toString().startsWith("+PONG"));
+    });
+    c.once("error", () => res(false));
+  });
+}
+
+export interface RedisServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  const proc: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  for (let i = 0; i < 100 && !(await answersPing(port)); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!(await answersPing(port))) {
+    proc.kill("SIGKILL");
+    throw new Error(`redis-server did not answer on port ${port}`);
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => new Promise<void>((res) => {
+      if (proc.exitCode !== null) return res();
+      proc.once("exit", () => res());
+      proc.kill("SIGKILL");
+    }),
+  };
+}
