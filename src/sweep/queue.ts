@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import { Queue, type Job } from "bullmq";
-import { connectionFor, QUEUE_NAME } from "./redis.js";
+import { clientConnectionFor, QUEUE_NAME } from "./redis.js";
 import type { Plan, Trial } from "./plan.js";
 import type { TrialSpec } from "./spec.js";
 import type { TrialResult } from "./run-trial.js";
@@ -33,8 +33,12 @@ export interface TrialStatus {
   progress: number | null;
 }
 
-export function openQueue(url: string): Queue<JobData, TrialResult> {
-  return new Queue<JobData, TrialResult>(QUEUE_NAME, { connection: connectionFor(url) });
+/** The queue for submitting and reading back; connection errors surface as rejected calls (see lastError). */
+export function openQueue(url: string): Queue<JobData, TrialResult> & { lastError: Error | null } {
+  const q = Object.assign(new Queue<JobData, TrialResult>(QUEUE_NAME, { connection: clientConnectionFor(url) }), { lastError: null as Error | null });
+  // without a listener ioredis prints every failed reconnect with its stack
+  q.on("error", (e) => (q.lastError = e));
+  return q;
 }
 
 export function storeFor(plan: Plan): string {

@@ -6,8 +6,8 @@ import { UsageError } from "../errors.js";
 
 export interface RedisConnection {
   url: string;
-  /** BullMQ workers block on Redis; ioredis must retry forever rather than fail a blocking call. */
-  maxRetriesPerRequest: null;
+  maxRetriesPerRequest: number | null;
+  retryStrategy?: (times: number) => number | null;
 }
 
 export const QUEUE_NAME = "exodus-snn-trials";
@@ -26,8 +26,14 @@ export function redisUrlFrom(flag: string | undefined): string {
   return url;
 }
 
+/** For workers: BullMQ blocks on Redis, and a worker rides out a Redis restart, so ioredis retries forever. */
 export function connectionFor(url: string): RedisConnection {
   return { url, maxRetriesPerRequest: null };
+}
+
+/** For the sweep commands: a user waiting at a prompt gets an error after about a second, not a hang. */
+export function clientConnectionFor(url: string): RedisConnection {
+  return { url, maxRetriesPerRequest: 1, retryStrategy: (times) => (times > 3 ? null : 250) };
 }
 
 /** The URL without its password, for logs. */

@@ -2,7 +2,8 @@
  * The queue with a real redis-server and one in-process worker: re-submitting adds only missing trials;
  * a job whose settings fail validation, or whose id does not match them, is refused; a trial that fails by
  * itself is marked failed with its error and not retried; `sweep report` writes the table, one chart per
- * axis and the final weights, byte-equal to those the run wrote, from Redis alone.
+ * axis and the final weights, byte-equal to those the run wrote, from Redis alone; a wrong password is a
+ * UsageError that says what to check. The server requires a password throughout.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -21,7 +22,8 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test("submit, refuse, fail once, report", { skip: redisServerAvailable() ? false : "redis-server is not installed (.ci/setup-system installs it)", timeout: 120_000 }, async () => {
-  const redis = await startRedis();
+  // with a password, as a server reachable from other machines should have
+  const redis = await startRedis({ password: "s3cret/pw" });
   const dir = mkdtempSync(join(tmpdir(), "exodus-queue-"));
   const store = join(dir, "store");
   const q = openQueue(redis.url);
@@ -80,6 +82,9 @@ test("submit, refuse, fail once, report", { skip: redisServerAvailable() ? false
     for (const t of trials3) {
       assert.deepEqual(readFileSync(join(out, "weights", `${t.id}.safetensors`)), readFileSync(join(store, t.id, "model.safetensors")), t.id);
     }
+    const wrong = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "sweep", "status", planFile, "--redis", redis.url.replace("s3cret", "wrong")], { cwd: root, encoding: "utf8" });
+    assert.equal(wrong.status, 2, wrong.stderr);
+    assert.match(wrong.stderr, /UsageError: cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ \(WRONGPASS.*check --redis/);
     const html = readFileSync(join(out, "report.html"), "utf8");
     assert.equal((html.match(/<svg/g) ?? []).length, 1, "one chart: the seed axis");
     assert.equal((html.match(/<tr><td>q-/g) ?? []).length, 3);

@@ -25,7 +25,8 @@ function answersPing(port: number): Promise<boolean> {
     const c = createConnection({ host: "127.0.0.1", port }, () => c.write("PING\r\n"));
     c.once("data", (d) => {
       c.destroy();
-      res(d.toString().startsWith("+PONG"));
+      // a server with a password answers -NOAUTH: it is up all the same
+      res(/^(\+PONG|-NOAUTH)/.test(d.toString()));
     });
     c.once("error", () => res(false));
   });
@@ -36,16 +37,18 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** `password`: the server requires it (requirepass) and the URL carries it, as a user's would. */
+export async function startRedis(o: { password?: string } = {}): Promise<RedisServer> {
   const port = await freePort();
-  const proc: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const auth = o.password ? ["--requirepass", o.password] : [];
+  const proc: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...auth], { stdio: "ignore" });
   for (let i = 0; i < 100 && !(await answersPing(port)); i++) await new Promise((r) => setTimeout(r, 50));
   if (!(await answersPing(port))) {
     proc.kill("SIGKILL");
     throw new Error(`redis-server did not answer on port ${port}`);
   }
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: o.password ? `redis://:${encodeURIComponent(o.password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     stop: () => new Promise<void>((res) => {
       if (proc.exitCode !== null) return res();
       proc.once("exit", () => res());

@@ -6,6 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import { ExodusError, UsageError } from "../../errors.js";
 import { writeFileAtomic } from "../../train/safetensors.js";
 import { expandPlan, readPlan } from "../../sweep/plan.js";
 import type { TrialStatus } from "../../sweep/queue.js";
@@ -26,8 +27,11 @@ async function withQueue<T>(url: string, f: (q: Q) => Promise<T>): Promise<T> {
   const q = (await queueModule()).openQueue(url);
   try {
     return await f(q);
+  } catch (e) {
+    if (e instanceof ExodusError || !q.lastError) throw e;
+    throw new UsageError(`cannot use Redis at ${redactUrl(url)} (${q.lastError.message}); check --redis (host, port, password, rediss:// for TLS) and that the server runs`);
   } finally {
-    await q.close();
+    await q.close().catch(() => undefined);
   }
 }
 
