@@ -27,7 +27,7 @@ test("submit, refuse, fail once, report", { skip: redisServerAvailable() ? false
   const dir = mkdtempSync(join(tmpdir(), "exodus-queue-"));
   const store = join(dir, "store");
   const q = openQueue(redis.url);
-  const worker = startWorker({ url: redis.url, lockMs: 2000 });
+  const worker = startWorker({ url: redis.url, lockMs: 1000 });
   const waitDone = async (trials: Trial[]): Promise<TrialStatus[]> => {
     for (let i = 0; i < 300; i++) {
       const rows = await trialStatuses(q, trials);
@@ -67,7 +67,7 @@ test("submit, refuse, fail once, report", { skip: redisServerAvailable() ? false
     assert.equal(failed!.state, "failed");
     assert.match(failed!.error!, /ConfigError: task 'mnist-rate' already fixes the encoding/);
     // not retried: still failed, one attempt, after two stalled-check periods
-    await sleep(4500);
+    await sleep(2500);
     const again = (await q.getJob(bad[0]!.id))!;
     assert.equal(await again.getState(), "failed");
     assert.equal(again.attemptsMade, 1);
