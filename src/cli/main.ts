@@ -13,6 +13,8 @@ import { register as registerExperiment } from "./commands/experiment.js";
 import { register as registerTrain } from "./commands/train.js";
 import { register as registerEval } from "./commands/eval.js";
 import { register as registerData } from "./commands/data.js";
+import { register as registerSweep } from "./commands/sweep.js";
+import { register as registerWorker } from "./commands/worker.js";
 
 export function buildProgram(): Command {
   const program = new Command("exodus-snn")
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerData(program);
+  registerSweep(program);
+  registerWorker(program);
   return program;
 }
 

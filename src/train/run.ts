@@ -6,6 +6,7 @@
  * run a whole training job without commander.
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import type { GradientEngine } from "../neurons/dynamics.js";
 import { join, resolve } from "node:path";
 import { ConfigError, UsageError } from "../errors.js";
 import { currentBackend, registerBackend, setBackend, setBackendSync } from "../kernels/registry.js";
@@ -13,9 +14,9 @@ import type { Sequential } from "../layers/sequential.js";
 import { renderReport } from "../cli/report.js";
 import { saveModelWeightsAsync } from "./checkpoint.js";
 import { writeFileAtomic } from "./safetensors.js";
-import { buildModel } from "./models/presets.js";
+import { buildModel, PRESETS, presetConfig, type ModelConfig } from "./models/presets.js";
 import { InlineFeed, WorkerFeed, type BatchFeed } from "./feed.js";
-import { createTask } from "./tasks/table.js";
+import { createTask, TASK_TABLE, TASKS, taskEntry } from "./tasks/table.js";
 import type { Task, TaskOptions } from "./tasks/types.js";
 import { Trainer, type TrainConfig } from "./trainer.js";
 
@@ -68,6 +69,79 @@ export function describeBackend(): string {
   const b = currentBackend() as { name: string; variant?: string; threads?: number };
   if (b.name !== "wasm") return `${b.name} backend`;
   return `wasm backend (${b.variant === "relaxed" ? "relaxed SIMD" : "SIMD"}, ${b.threads ?? 1} thread${b.threads === 1 ? "" : "s"})`;
+}
+
+/**
+ * A training run described as `exodus-snn train` takes it (its flags in camelCase): what the sweep's plans and
+ * scripts pass too. Unset values take the task table's defaults.
+ */
+export interface RunOptions {
+  task: string;
+  /** A preset name (default: the task's) … */
+  model?: string;
+  /** … or a model config JSON file. */
+  config?: string;
+  gradient: GradientEngine;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  seed: number;
+  encoding?: "rate" | "latency";
+  /** Time steps (T). */
+  steps?: number;
+  shift?: number;
+  hidden?: number;
+  tau?: number;
+  optimizer: "adam" | "adamw" | "sgd";
+  weightDecay?: number;
+  clip?: number;
+  schedule: "cosine" | "constant";
+  device: DeviceName;
+  limitTrain?: number;
+  limitTest?: number;
+  data?: string;
+  timeBins?: number;
+  timeWindowUs?: number;
+  downsample?: number;
+}
+
+/** The run's TrainConfig: the task opened (so its shape is known), the model config from a preset or a file. */
+export async function trainConfigFrom(f: RunOptions): Promise<TrainConfig> {
+  if (f.model && f.config) throw new UsageError("give either --model <preset> or --config <model.json>, not both");
+  const entry = taskEntry(f.task);
+  const taskOpts: TaskOptions = {
+    encoding: f.encoding, T: f.steps, maxShift: f.shift, limitTrain: f.limitTrain, limitTest: f.limitTest,
+    data: f.data === undefined ? undefined : resolve(f.data), timeBins: f.timeBins, timeWindowUs: f.timeWindowUs, downsample: f.downsample,
+  };
+  if (!entry.events && (f.data !== undefined || f.timeBins !== undefined || f.timeWindowUs !== undefined || f.downsample !== undefined)) {
+    throw new UsageError(`--data, --time-bins, --time-window-us and --downsample apply to the event datasets (${TASKS.filter((t) => (TASK_TABLE as Record<string, { events?: unknown }>)[t]!.events).join(", ")}), not to '${f.task}'`);
+  }
+  const task = await createTask(f.task, taskOpts);
+  let model: ModelConfig;
+  let modelName: string;
+  if (f.config) {
+    const p = resolve(f.config);
+    if (!existsSync(p)) throw new UsageError(`--config: no such file ${f.config}`);
+    try {
+      model = JSON.parse(readFileSync(p, "utf8")) as ModelConfig;
+    } catch (e) {
+      throw new UsageError(`--config: ${f.config} is not valid JSON (${(e as Error).message})`);
+    }
+    model.inputShape ??= task.inputShape;
+    model.classes ??= task.classes;
+    model.loss ??= { name: "ce-count" };
+    modelName = f.config;
+  } else {
+    modelName = f.model ?? entry.defaults.model;
+    if (!(PRESETS as readonly string[]).includes(modelName)) throw new UsageError(`--model: unknown preset '${modelName}'; use one of ${PRESETS.join(", ")}`);
+    model = presetConfig(modelName, task, { hidden: f.hidden, tauMem: f.tau });
+  }
+  return {
+    task: f.task, ...taskOpts, T: task.T, modelName, model, gradient: f.gradient,
+    epochs: f.epochs ?? entry.defaults.epochs, batchSize: f.batchSize ?? entry.defaults.batchSize, lr: f.lr ?? entry.defaults.lr, seed: f.seed,
+    optimizer: f.optimizer, weightDecay: f.weightDecay, clipNorm: f.clip ?? null, schedule: f.schedule,
+    device: f.device === "auto" ? "wasm" : f.device,
+  };
 }
 
 /** The TaskOptions part of a run's config (what a worker needs to build the same task). */

@@ -3,16 +3,16 @@
  * samples/s, ETA), checkpoints every epoch into --out, writes metrics.jsonl and report.html, and prints one
  * JSON object as the last stdout line. `--resume` continues the run in --out from its last checkpoint.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import cliProgress from "cli-progress";
 import { BackendUnavailableError, UsageError } from "../../errors.js";
-import { GRADIENT_ENGINES, type GradientEngine } from "../../neurons/dynamics.js";
-import { PRESETS, presetConfig, type ModelConfig } from "../../train/models/presets.js";
-import { describeBackend, feedFor, finishRun, modelFor, readRunConfig, selectDevice, taskFor, taskOptionsOf, writeRunConfig, type DeviceName } from "../../train/run.js";
+import { GRADIENT_ENGINES } from "../../neurons/dynamics.js";
+import { PRESETS } from "../../train/models/presets.js";
+import { describeBackend, feedFor, finishRun, modelFor, readRunConfig, selectDevice, taskFor, trainConfigFrom, writeRunConfig, type DeviceName, type RunOptions } from "../../train/run.js";
 import { parseFactor } from "../../train/tasks/event-task.js";
-import { TASK_TABLE, TASKS, createTask, taskEntry } from "../../train/tasks/table.js";
+import { TASKS } from "../../train/tasks/table.js";
 import { Trainer, type TrainConfig } from "../../train/trainer.js";
 
 export function intArg(min: number) {
@@ -35,35 +35,12 @@ function nonNegFloatArg(v: string): number {
   return n;
 }
 
-interface TrainFlags {
-  task: string;
-  model?: string;
-  config?: string;
-  gradient: GradientEngine;
-  epochs?: number;
-  batchSize?: number;
-  lr?: number;
-  seed: number;
+/** The flags: a RunOptions (what `trainConfigFrom` reads) plus what only the command uses. */
+interface TrainFlags extends RunOptions {
   out?: string;
-  encoding?: "rate" | "latency";
-  steps?: number;
-  shift?: number;
-  hidden?: number;
-  tau?: number;
-  optimizer: "adam" | "adamw" | "sgd";
-  weightDecay?: number;
-  clip?: number;
-  schedule: "cosine" | "constant";
-  device: DeviceName;
   resume?: boolean;
-  limitTrain?: number;
-  limitTest?: number;
   progress: boolean;
   threads?: number;
-  data?: string;
-  timeBins?: number;
-  timeWindowUs?: number;
-  downsample?: number;
   prefetch: "worker" | "inline";
 }
 
@@ -82,44 +59,6 @@ export async function selectCliDevice(device: DeviceName, threads?: number): Pro
   }
 }
 
-async function configFromFlags(f: TrainFlags): Promise<TrainConfig> {
-  if (f.model && f.config) throw new UsageError("give either --model <preset> or --config <model.json>, not both");
-  const entry = taskEntry(f.task);
-  const taskOpts = {
-    encoding: f.encoding, T: f.steps, maxShift: f.shift, limitTrain: f.limitTrain, limitTest: f.limitTest,
-    data: f.data === undefined ? undefined : resolve(f.data), timeBins: f.timeBins, timeWindowUs: f.timeWindowUs, downsample: f.downsample,
-  };
-  if (!entry.events && (f.data !== undefined || f.timeBins !== undefined || f.timeWindowUs !== undefined || f.downsample !== undefined)) {
-    throw new UsageError(`--data, --time-bins, --time-window-us and --downsample apply to the event datasets (${TASKS.filter((t) => (TASK_TABLE as Record<string, { events?: unknown }>)[t]!.events).join(", ")}), not to '${f.task}'`);
-  }
-  const task = await createTask(f.task, taskOpts);
-  let model: ModelConfig;
-  let modelName: string;
-  if (f.config) {
-    const p = resolve(f.config);
-    if (!existsSync(p)) throw new UsageError(`--config: no such file ${f.config}`);
-    try {
-      model = JSON.parse(readFileSync(p, "utf8")) as ModelConfig;
-    } catch (e) {
-      throw new UsageError(`--config: ${f.config} is not valid JSON (${(e as Error).message})`);
-    }
-    model.inputShape ??= task.inputShape;
-    model.classes ??= task.classes;
-    model.loss ??= { name: "ce-count" };
-    modelName = f.config;
-  } else {
-    modelName = f.model ?? entry.defaults.model;
-    if (!(PRESETS as readonly string[]).includes(modelName)) throw new UsageError(`--model: unknown preset '${modelName}'; use one of ${PRESETS.join(", ")}`);
-    model = presetConfig(modelName, task, { hidden: f.hidden, tauMem: f.tau });
-  }
-  return {
-    task: f.task, ...taskOpts, T: task.T, modelName, model, gradient: f.gradient,
-    epochs: f.epochs ?? entry.defaults.epochs, batchSize: f.batchSize ?? entry.defaults.batchSize, lr: f.lr ?? entry.defaults.lr, seed: f.seed,
-    optimizer: f.optimizer, weightDecay: f.weightDecay, clipNorm: f.clip ?? null, schedule: f.schedule,
-    device: f.device === "auto" ? "wasm" : f.device, limitTrain: f.limitTrain, limitTest: f.limitTest,
-  };
-}
-
 async function trainAction(f: TrainFlags): Promise<void> {
   const start = performance.now();
   let cfg: TrainConfig;
@@ -129,7 +68,7 @@ async function trainAction(f: TrainFlags): Promise<void> {
     ({ runDir, cfg } = readRunConfig(f.out));
     if (f.epochs !== undefined) cfg.epochs = f.epochs;
   } else {
-    cfg = await configFromFlags(f);
+    cfg = await trainConfigFrom(f);
     runDir = resolve(f.out ?? join("runs", `${cfg.task}-${cfg.gradient}-${new Date().toISOString().replace(/[:.]/g, "-")}`));
     if (existsSync(join(runDir, "checkpoint", "state.json"))) {
       throw new UsageError(`${runDir} already holds a run; pass --resume to continue it or choose another --out`);

@@ -1,0 +1,83 @@
+/**
+ * The producer side: trials become BullMQ jobs on one queue shared by every plan, keyed by their stable id
+ * (so re-submitting adds only what is missing), and their states and results are read back by id.
+ * Jobs are kept after they finish: the results live in Redis, where `sweep report` reads them.
+ */
+import { resolve } from "node:path";
+import { Queue, type Job } from "bullmq";
+import { clientConnectionFor, QUEUE_NAME } from "./redis.js";
+import type { Plan, Trial } from "./plan.js";
+import type { TrialSpec } from "./spec.js";
+import type { TrialResult } from "./run-trial.js";
+
+export interface JobData {
+  plan: string;
+  trialId: string;
+  spec: TrialSpec;
+  /** Shared checkpoint directory as the submitting machine names it (a worker's --store overrides it). */
+  store: string;
+}
+
+export type TrialState = "missing" | "waiting" | "active" | "completed" | "failed" | "delayed" | "prioritized" | "waiting-children" | "unknown";
+
+export interface TrialStatus {
+  trial: Trial;
+  state: TrialState;
+  result: TrialResult | null;
+  error: string | null;
+  /** ms since epoch, from BullMQ: added, first taken by a worker, finished. */
+  addedAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** Last progress a worker reported: epochs done. */
+  progress: number | null;
+}
+
+/** The queue for submitting and reading back; connection errors surface as rejected calls (see lastError). */
+export function openQueue(url: string): Queue<JobData, TrialResult> & { lastError: Error | null } {
+  const q = Object.assign(new Queue<JobData, TrialResult>(QUEUE_NAME, { connection: clientConnectionFor(url) }), { lastError: null as Error | null });
+  // without a listener ioredis prints every failed reconnect with its stack
+  q.on("error", (e) => (q.lastError = e));
+  return q;
+}
+
+export function storeFor(plan: Plan): string {
+  return resolve(plan.store ?? `runs/sweeps/${plan.name}`);
+}
+
+/** Adds the trials that have no job yet; returns how many were added and how many were already there. */
+export async function submit(queue: Queue<JobData, TrialResult>, plan: Plan, trials: Trial[]): Promise<{ added: string[]; existing: string[] }> {
+  const existing: string[] = [];
+  const missing: Trial[] = [];
+  for (const t of trials) if (await queue.getJob(t.id)) existing.push(t.id);
+    else missing.push(t);
+  const store = storeFor(plan);
+  await queue.addBulk(missing.map((t) => ({
+    name: plan.name,
+    data: { plan: plan.name, trialId: t.id, spec: t.spec, store },
+    // one attempt: a trial that throws (bad config, NaN) fails for good; a killed worker's trial is not a
+    // failed attempt but a stalled job, which BullMQ hands to another worker
+    opts: { jobId: t.id, attempts: 1, removeOnComplete: false, removeOnFail: false },
+  })));
+  return { added: missing.map((t) => t.id), existing };
+}
+
+export async function trialStatuses(queue: Queue<JobData, TrialResult>, trials: Trial[]): Promise<TrialStatus[]> {
+  const out: TrialStatus[] = [];
+  for (const trial of trials) {
+    const job: Job<JobData, TrialResult> | undefined = await queue.getJob(trial.id);
+    if (!job) {
+      out.push({ trial, state: "missing", result: null, error: null, addedAt: null, startedAt: null, finishedAt: null, progress: null });
+      continue;
+    }
+    const state = (await job.getState()) as TrialState;
+    out.push({
+      trial, state,
+      result: state === "completed" ? job.returnvalue : null,
+      error: state === "failed" ? job.failedReason : null,
+      addedAt: job.timestamp ?? null, startedAt: job.processedOn ?? null, finishedAt: job.finishedOn ?? null,
+      progress: typeof job.progress === "number" ? job.progress : null,
+    });
+  }
+  return out;
+}
