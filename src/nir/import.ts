@@ -392,7 +392,9 @@ function neuron(c: NodeCtx, req: (n: NirNode, key: string) => Arr): { layer: Lay
   const hasSyn = !!alphaS && alphaS.some((a) => a > 1e-12);
   // NIR's per-step input gain: membrane (1 − α)·r, synapse (1 − α_s)·w_in
   const nirGain = alpha.map((a, k) => (1 - a) * r[k]! * (alphaS ? (1 - alphaS[k]!) * wIn![k]! : 1));
-  const ours = (norm: boolean, early: boolean) => alpha.map((a, k) => (norm ? 1 - a : 1) * (hasSyn && early ? alphaS![k]! : 1));
+  // decayEarly scales the input by the synapse's α (LIF) or, on ExpLeak, by the membrane's own α
+  const ours = (norm: boolean, early: boolean) =>
+    alpha.map((a, k) => (norm ? 1 - a : 1) * (early ? (type === "LI" ? a : hasSyn ? alphaS![k]! : 1) : 1));
   const candidates: [boolean, boolean][] = [];
   const hn = hintFlag("norm_input"), he = hintFlag("decay_early");
   if (hn !== undefined) candidates.push([hn, he ?? false]);
