@@ -13,6 +13,7 @@ import { register as registerExperiment } from "./commands/experiment.js";
 import { register as registerTrain } from "./commands/train.js";
 import { register as registerEval } from "./commands/eval.js";
 import { register as registerData } from "./commands/data.js";
+import { register as registerNir } from "./commands/nir.js";
 
 export function buildProgram(): Command {
   const program = new Command("exodus-snn")
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerData(program);
+  registerNir(program);
   return program;
 }
 
