@@ -45,6 +45,8 @@ export interface NirImport {
   discretization: Discretization;
   /** What the importer changed to express the file (folded gains, biases), for the CLI to print. */
   notes: string[];
+  /** The chain in order with each node's output shape (no T, B). */
+  chain: { node: string; type: string; shape: number[] }[];
 }
 
 /** Parses NIR bytes into the graph (guarded HDF5 read). */
@@ -176,6 +178,7 @@ export function nirToModel(g: NirGraph, opts: FromNIROptions = {}): NirImport {
   const chain = chainOf(g, file);
   const notes: string[] = [];
   const layers: Layer[] = [];
+  const shapes: NirImport["chain"] = [];
   let shape: number[] | null = null;
   let anyResetValue = false;
   const req = (n: NirNode, key: string): Arr => {
@@ -187,6 +190,7 @@ export function nirToModel(g: NirGraph, opts: FromNIROptions = {}): NirImport {
     const where = `node '${n.name}' (${n.type})`;
     if (n.type === "Input") {
       shape = req(n, "shape").data;
+      shapes.push({ node: n.name, type: n.type, shape });
       continue;
     }
     if (n.type === "Output") {
@@ -200,6 +204,7 @@ export function nirToModel(g: NirGraph, opts: FromNIROptions = {}): NirImport {
     if (r.resetValue) anyResetValue = true;
     if (r.layer) layers.push(r.layer);
     shape = r.outShape;
+    shapes.push({ node: n.name, type: n.type, shape });
   }
   if (!shape) throw new ConfigError("NIR graph has no Input node");
   if (layers.length === 0) throw new ConfigError("NIR graph has no layers between Input and Output");
@@ -216,7 +221,7 @@ export function nirToModel(g: NirGraph, opts: FromNIROptions = {}): NirImport {
   layers.forEach((l, i) => {
     for (const [k, v] of l.data) tensors.set(`${i}.${k}`, { dtype: f64 ? "F64" : "F32", shape: [v.length], data: f64 ? Float64Array.from(v) : Float32Array.from(v) });
   });
-  return { config, tensors, gradient, dt, discretization: disc, notes };
+  return { config, tensors, gradient, dt, discretization: disc, notes, chain: shapes };
 }
 
 interface NodeCtx {

@@ -68,6 +68,8 @@ test("nir import → eval → train --resume → export → import keeps the wei
   assert.match(ins.stdout, /version 0\.2\.0/);
   assert.match(ins.stdout, /0: Conv2d .*weight\[16,2,5,5\] f32/);
   assert.match(ins.stdout, /input → 0/);
+  // shapes by the conv/pool formula: 34 → (34 + 2 − 5)/2 + 1 = 16 → 16 → pool 8 → 8 → pool 4; 8·4·4 = 128
+  assert.match(ins.stdout, /0 Conv2d \[16,16,16\] → 1 IF \[16,16,16\] → 2 Conv2d \[16,16,16\] → 3 IF \[16,16,16\] → 4 SumPool2d \[16,8,8\] → 5 Conv2d \[8,8,8\] → 6 IF \[8,8,8\] → 7 SumPool2d \[8,4,4\] → 8 Flatten \[128\]/);
   const bad = await run(["nir", "import", fixture("braille_noDelay_bias_zero.nir"), "--out", join(dir, "braille")]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /recurrent/);

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { Option, type Command } from "commander";
-import { ConfigError, UsageError } from "../../errors.js";
+import { ConfigError, ExodusError, UsageError } from "../../errors.js";
 import { closeH5Reader } from "../../data/readers/hdf5.js";
 import { toNIR } from "../../nir/export.js";
 import { readH5TreeBytes } from "../../nir/h5tree.js";
@@ -128,6 +128,14 @@ export function register(program: Command): void {
         const v = tree.children.get("version");
         const g = await readNIR(bytes, file);
         out(formatNirGraph(g, v && v.kind === "str" ? v.data[0]! : null));
+        // shapes come from running the importer's mapping; a graph it cannot run still gets listed above
+        try {
+          const imp = nirToModel(g, { file });
+          out(`chain (output shape per node, no time or batch axis): ${imp.chain.map((c) => `${c.node} ${c.type} [${c.shape}]`).join(" → ")}`);
+        } catch (e) {
+          if (!(e instanceof ExodusError)) throw e;
+          out(`not importable as a Sequential: ${e.message}`);
+        }
       } finally {
         closeH5Reader();
       }
