@@ -58,6 +58,8 @@ interface Ctx {
   disc: Discretization;
   gain: GainConvention;
   cubaOnly: boolean;
+  noSynapse: boolean;
+  target: string;
   real: (data: ArrayLike<number>, shape: number[]) => H5Value;
 }
 
@@ -73,7 +75,7 @@ export function toNirGraph(model: Sequential, opts: ToNIROptions): NirGraph {
     throw new ShapeError(`toNIR: inputShape must list positive integers without T and B, e.g. [784] or [2, 34, 34], got [${inputShape}]`);
   }
   const dtype = model.parameters()[0]?.dtype ?? "float32";
-  const ctx: Ctx = { dt, disc, gain: preset?.gain ?? "honoured", cubaOnly: preset?.cubaOnly ?? false, real: dtype === "float64" ? f64 : f32 };
+  const ctx: Ctx = { dt, disc, gain: preset?.gain ?? "honoured", cubaOnly: preset?.cubaOnly ?? false, noSynapse: preset?.noSynapse ?? false, target: opts.target ?? "", real: dtype === "float64" ? f64 : f32 };
   const nodes: NirNode[] = [{ name: "input", type: "Input", params: new Map([["shape", i64(inputShape)]]), metadata: null }];
   let shape = inputShape;
   model.layers.forEach((m, i) => {
@@ -244,6 +246,7 @@ function spikingNode(l: SpikingLayer, where: string, shape: number[], ctx: Ctx, 
   });
   if (ctx.gain !== "honoured") r = alpha.map((a, k) => targetR(ctx.gain, a) ?? r[k]!);
   const synTau = perNeuron(values(l.parameter("tauSyn")), n, where, "tauSyn");
+  if (synTau && ctx.noSynapse) throw new ConfigError(`toNIR: ${where} has a synapse (tauSyn), which the ${ctx.target} reader does not model (it imports no CubaLIF); train without tauSyn or export without a target`);
   if (synTau || ctx.cubaOnly) {
     // without a synapse (Rockpool): α_s ≈ 0 and w_in = 1 make the synapse pass the input through
     const alphaS = synTau ? synTau.map((t) => Math.exp(-1 / t)) : new Array<number>(n).fill(0);
@@ -278,6 +281,8 @@ function expLeakNode(l: ExpLeak, where: string, shape: number[], ctx: Ctx, prev:
     return rt === null ? 1 : r[k]! / rt;
   });
   if (ctx.gain !== "honoured") r = alpha.map((a, k) => targetR(ctx.gain, a) ?? r[k]!);
+  // sinabs imports LI only with r = 1, which it then runs unnormalised (v ← αv + x): write what it accepts
+  if (ctx.target === "sinabs") r = r.map(() => 1);
   foldInto(prev, fold, where, shape);
   const meta = group([
     ["kind", str("ExpLeak")],

@@ -21,11 +21,13 @@ export interface TargetPreset {
   gain: GainConvention;
   /** Write CubaLIF for every LIF (Rockpool imports no plain LIF). */
   cubaOnly: boolean;
+  /** The reader has no synapse model (sinabs drops tau_syn and imports no CubaLIF). */
+  noSynapse?: boolean;
   note: string;
 }
 
 export const TARGETS = {
-  sinabs: { dt: 1, discretization: "exact", gain: "unnormalised", cubaOnly: false, note: "sinabs / Speck: τ in steps, α = exp(−1/τ), r ignored (v ← αv + x)" },
+  sinabs: { dt: 1, discretization: "exact", gain: "unnormalised", cubaOnly: false, noSynapse: true, note: "sinabs / Speck: τ in steps, α = exp(−1/τ), r ignored (v ← αv + x)" },
   snntorch: { dt: 1e-4, discretization: "euler", gain: "honoured", cubaOnly: false, note: "snnTorch: dt fixed at 1e-4, β = 1 − dt/τ, r honoured (threshold rescaling)" },
   norse: { dt: 1e-3, discretization: "euler", gain: "unit", cubaOnly: false, note: "Norse: default dt 1e-3, Euler, r ignored (assumed 1)" },
   lava: { dt: 1e-4, discretization: "euler", gain: "unit", cubaOnly: false, note: "Lava/Loihi (NIR example): dt 1e-4, Euler, r ignored (assumed 1)" },

@@ -167,6 +167,7 @@ test("export refuses what NIR cannot express, naming the layer and the fix", () 
   const c = new Sequential(new Conv2d(1, 2, 3), new LIF({ tauMem: 5 }));
   assert.throws(() => toNirGraph(c, { inputShape: [1, 5, 5, 1] }), /expects \[1, H, W\]/);
   assert.throws(() => toNirGraph(new Sequential(new IAF()), { inputShape: [3], target: "rockpool" }), /CubaLIF/);
+  assert.throws(() => toNirGraph(new Sequential(new Linear(3, 2), new LIF({ tauMem: 5, tauSyn: 2 })), { inputShape: [3], target: "sinabs" }), /layer 1 .*tauSyn/);
 });
 
 test("import folds an r that matches neither normInput setting into the incoming weights", async () => {
