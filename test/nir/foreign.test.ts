@@ -124,3 +124,40 @@ test("a branching graph is refused naming the node that branches", async () => {
   });
   await assert.rejects(fromNIR(bytes), (e: unknown) => e instanceof ConfigError && /branches at node 'input'/.test(e.message));
 });
+
+test("a CubaLIF (Norse-style: w_in = 1, r = 1) matches a hand-written exact simulation of its two ODEs", async () => {
+  setBackendSync("ref");
+  const [tauSyn, tauMem, theta, dt] = [2e-3, 5e-3, 0.05, 1e-3];
+  const W = [[0.8, -0.3], [0.5, 0.9]];
+  const bytes = await file("cuba.nir", (root) => {
+    const nodes = root.create_group("nodes");
+    node(nodes, "input", "Input", (g) => i64(g, "shape", [2]));
+    node(nodes, "fc", "Linear", (g) => g.create_dataset({ name: "weight", data: Float64Array.from(W.flat()), shape: [2, 2], dtype: "<d" }));
+    node(nodes, "lif", "CubaLIF", (g) => {
+      for (const [k, v] of [["tau_syn", tauSyn], ["tau_mem", tauMem], ["r", 1], ["v_leak", 0], ["v_threshold", theta], ["w_in", 1]] as const) {
+        g.create_dataset({ name: k, data: new Float64Array(2).fill(v), shape: [2], dtype: "<d" });
+      }
+    });
+    node(nodes, "output", "Output", (g) => i64(g, "shape", [2]));
+    edges(root, [["input", "fc"], ["fc", "lif"], ["lif", "output"]]);
+  });
+  const m = await fromNIR(bytes, { dt, dtype: "float64" });
+  const T = 30;
+  const xs = Array.from({ length: T }, (_, t) => [t % 3 === 0 ? 1 : 0, t % 4 === 1 ? 1 : 0]);
+  const out = tidy(() => Array.from(m.forward(tensor(xs.flat(), [T, 1, 2], { dtype: "float64" })).dataSync()));
+  // zero-order hold of τ_s·İ = −I + w_in·S and τ·v̇ = −v + r·I per step, subtract reset at v ≥ θ
+  const as = Math.exp(-dt / tauSyn), am = Math.exp(-dt / tauMem);
+  const I = [0, 0], v = [0, 0];
+  const ref: number[] = [];
+  for (const x of xs) {
+    for (let k = 0; k < 2; k++) {
+      I[k] = as * I[k]! + (1 - as) * (W[k]![0]! * x[0]! + W[k]![1]! * x[1]!);
+      v[k] = am * v[k]! + (1 - am) * I[k]!;
+      const s = v[k]! >= theta ? 1 : 0;
+      ref.push(s);
+      v[k] = v[k]! - s * theta;
+    }
+  }
+  assert.ok(ref.some((s) => s > 0), "the reference neuron spikes");
+  assert.deepEqual(out, ref);
+});
