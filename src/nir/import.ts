@@ -129,18 +129,17 @@ export function chainOf(g: NirGraph, file: string): NirNode[] {
   for (const [a, b] of edges) out.set(a, [...(out.get(a) ?? []), b]);
   // a cycle first: it is the usual reason for a branch (recurrent weights) and the clearer message
   const state = new Map<string, 1 | 2>();
-  const visit = (n: string, from: string | null): void => {
+  const visit = (n: string): void => {
     state.set(n, 1);
     for (const m of out.get(n) ?? []) {
       if (state.get(m) === 1) {
         throw new ConfigError(`NIR graph is recurrent: edge '${n}' → '${m}' closes a cycle through node '${m}' (${nodes.get(m)!.type}); a Sequential runs feed-forward chains only, so recurrent networks (e.g. recurrent weights on a CubaLIF) cannot be imported`);
       }
-      if (!state.has(m)) visit(m, n);
+      if (!state.has(m)) visit(m);
     }
     state.set(n, 2);
-    void from;
   };
-  for (const n of nodes.keys()) if (!state.has(n)) visit(n, null);
+  for (const n of nodes.keys()) if (!state.has(n)) visit(n);
   const inputs = [...nodes.values()].filter((n) => n.type === "Input");
   let start: NirNode | undefined;
   if (inputs.length === 1) start = inputs[0];
@@ -315,7 +314,7 @@ function mapNode(c: NodeCtx, req: (n: NirNode, key: string) => Arr): { layer?: L
     case "LIF":
     case "CubaLIF":
     case "LI":
-      return neuron(c, req);
+      return neuron(c);
     case "Scale":
     case "Delay":
     case "Threshold":
@@ -339,9 +338,8 @@ function perNeuron(v: Arr | undefined, count: number, where: string, key: string
   throw new ShapeError(`${where}: '${key}' has ${v.data.length} values but ${count} neurons arrive from the previous node`);
 }
 
-function neuron(c: NodeCtx, req: (n: NirNode, key: string) => Arr): { layer: Layer; outShape: number[]; resetValue: boolean } {
+function neuron(c: NodeCtx): { layer: Layer; outShape: number[]; resetValue: boolean } {
   const { n, where, shape, file, dt, disc, opts } = c;
-  void req;
   const count = numel(shape);
   const p = (key: string, dflt?: number) => perNeuron(numParam(n, key, file), count, where, key, dflt);
   const meta = (metadataRecord(n.metadata)["exodus_snn"] ?? {}) as Record<string, unknown>;
