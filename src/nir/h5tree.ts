@@ -95,7 +95,12 @@ export async function readH5TreeBytes(bytes: Uint8Array, name = "<bytes>"): Prom
     try {
       return await readH5Tree(path);
     } catch (e) {
-      if (e instanceof FormatError) throw new FormatError(name, e.where, e.expected, e.message);
+      if (e instanceof FormatError) {
+        // name the caller's file, not our temporary copy
+        const prefix = `${e.file}: at ${e.where}: expected ${e.expected}`;
+        const detail = e.message.startsWith(prefix) ? e.message.slice(prefix.length).replace(/^ \((.*)\)$/s, "$1") : e.message;
+        throw new FormatError(name, e.where, e.expected, detail || undefined);
+      }
       throw e;
     }
   } finally {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import h5wasm from "h5wasm/node";
-import { ConfigError } from "../../src/errors.js";
+import { ConfigError, FormatError } from "../../src/errors.js";
 import { closeH5Reader } from "../../src/data/readers/hdf5.js";
 import { setBackendSync } from "../../src/kernels/registry.js";
 import { Conv2d } from "../../src/layers/conv2d.js";
@@ -160,4 +160,9 @@ test("a CubaLIF (Norse-style: w_in = 1, r = 1) matches a hand-written exact simu
   }
   assert.ok(ref.some((s) => s > 0), "the reference neuron spikes");
   assert.deepEqual(out, ref);
+});
+
+test("a truncated file is a FormatError naming the caller's file, not a hang or a crash", async () => {
+  const whole = readFileSync(new URL("../fixtures/nir/lif_norse.nir", import.meta.url));
+  await assert.rejects(fromNIR(new Uint8Array(whole.subarray(0, 3000)), { file: "cut.nir" }), (e: unknown) => e instanceof FormatError && /^cut\.nir: /.test(e.message) && !/exodus-nir-/.test(e.message));
 });
