@@ -39,3 +39,4 @@ export type { GradientEngine } from "./neurons/dynamics.js";
 export { Rng, mulberry32 } from "./util/rng.js";
 export * as data from "./data/index.js";
 export * as train from "./train/index.js";
+export { toNIR, fromNIR, type ToNIROptions, type FromNIROptions, TARGETS as NIR_TARGETS, type TargetName as NirTargetName } from "./nir/index.js";

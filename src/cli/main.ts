@@ -15,6 +15,7 @@ import { register as registerEval } from "./commands/eval.js";
 import { register as registerData } from "./commands/data.js";
 import { register as registerSweep } from "./commands/sweep.js";
 import { register as registerWorker } from "./commands/worker.js";
+import { register as registerNir } from "./commands/nir.js";
 
 export function buildProgram(): Command {
   const program = new Command("exodus-snn")
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerData(program);
   registerSweep(program);
   registerWorker(program);
+  registerNir(program);
   return program;
 }
 

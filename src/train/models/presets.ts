@@ -5,7 +5,7 @@
  */
 import { ConfigError } from "../../errors.js";
 import type { DType } from "../../kernels/contract.js";
-import { Conv2d } from "../../layers/conv2d.js";
+import { Conv2d, type Pair } from "../../layers/conv2d.js";
 import { Dropout } from "../../layers/dropout.js";
 import { Flatten } from "../../layers/flatten.js";
 import { Linear } from "../../layers/linear.js";
@@ -16,7 +16,7 @@ import type { GradientEngine } from "../../neurons/dynamics.js";
 import { ExpLeak } from "../../neurons/exp-leak.js";
 import { IAF } from "../../neurons/iaf.js";
 import { LIF } from "../../neurons/lif.js";
-import { MembraneSubtract } from "../../neurons/reset.js";
+import { MembraneReset, MembraneSubtract } from "../../neurons/reset.js";
 import { MultiSpike, SingleSpike } from "../../neurons/spikes.js";
 import { SingleExponential } from "../../neurons/surrogates.js";
 import { Rng } from "../../util/rng.js";
@@ -30,17 +30,21 @@ export interface NeuronSpec {
   gradWidth?: number;
   gradScale?: number;
   minVMem?: number | null;
+  /** Per-neuron parameter shape; the values themselves then come from the weights file (NIR import). */
+  shape?: number[];
+  /** Reset to this value after a spike (MembraneReset; "bptt" gradient only) instead of subtracting θ. */
+  resetValue?: number | null;
 }
 
 export type LayerSpec =
   | { type: "linear"; in: number; out: number; bias?: boolean; weightNorm?: boolean }
-  | { type: "conv2d"; in: number; out: number; kernel: number; stride?: number; padding?: number; bias?: boolean; weightNorm?: boolean }
-  | { type: "sumpool2d" | "avgpool2d"; kernel: number; stride?: number }
+  | { type: "conv2d"; in: number; out: number; kernel: Pair; stride?: Pair; padding?: Pair; bias?: boolean; weightNorm?: boolean }
+  | { type: "sumpool2d" | "avgpool2d"; kernel: Pair; stride?: Pair }
   | { type: "flatten" }
   | { type: "dropout"; p: number }
-  | ({ type: "lif"; tauMem: number; tauSyn?: number | null; normInput?: boolean; trainTau?: boolean } & NeuronSpec)
+  | ({ type: "lif"; tauMem: number; tauSyn?: number | null; normInput?: boolean; decayEarly?: boolean; trainTau?: boolean } & NeuronSpec)
   | ({ type: "iaf" } & NeuronSpec)
-  | { type: "expleak"; tauMem: number; normInput?: boolean };
+  | { type: "expleak"; tauMem: number; normInput?: boolean; decayEarly?: boolean; shape?: number[] };
 
 export interface ModelConfig {
   /** Per-step input shape (without T and B), e.g. [784] or [2, 34, 34]. */
@@ -64,9 +68,10 @@ function neuronOpts(s: NeuronSpec, gradient: GradientEngine, name: string, dtype
     dtype,
     spikeThreshold: s.spikeThreshold ?? 1,
     spikeFn: s.spikeFn === "single" ? SingleSpike : MultiSpike,
-    reset: new MembraneSubtract(),
+    reset: s.resetValue === undefined || s.resetValue === null ? new MembraneSubtract() : new MembraneReset(s.resetValue),
     surrogate: new SingleExponential({ gradWidth: s.gradWidth ?? 0.5, gradScale: s.gradScale ?? 1 }),
     minVMem: s.minVMem ?? null,
+    shape: s.shape,
   };
 }
 
@@ -91,11 +96,11 @@ export function buildModel(cfg: ModelConfig, o: BuildOptions): Sequential {
       case "dropout":
         return new Dropout(l.p, { rng: rng.fork() });
       case "lif":
-        return new LIF({ ...neuronOpts(l, o.gradient, name, dtype), tauMem: l.tauMem, tauSyn: l.tauSyn ?? null, normInput: l.normInput, trainTau: l.trainTau });
+        return new LIF({ ...neuronOpts(l, o.gradient, name, dtype), tauMem: l.tauMem, tauSyn: l.tauSyn ?? null, normInput: l.normInput, decayEarly: l.decayEarly, trainTau: l.trainTau });
       case "iaf":
         return new IAF(neuronOpts(l, o.gradient, name, dtype));
       case "expleak":
-        return new ExpLeak({ tauMem: l.tauMem, normInput: l.normInput, gradient: o.gradient, name, dtype });
+        return new ExpLeak({ tauMem: l.tauMem, normInput: l.normInput, decayEarly: l.decayEarly, shape: l.shape, gradient: o.gradient, name, dtype });
       default:
         throw new ConfigError(`model config: layer ${i} has unknown type '${(l as { type: string }).type}'; use linear, conv2d, sumpool2d, avgpool2d, flatten, dropout, lif, iaf or expleak`);
     }
