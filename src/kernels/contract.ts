@@ -109,6 +109,11 @@ export interface LifAttrs {
   maxSpikes: number;
   /** Whether minV (θlow) is given; v is clipped to it before spiking (spec §1.1). */
   hasMinV: boolean;
+  /**
+   * The reset after a spike (docs/gradients.md §2, §5). "subtract" (default): vpost = v − m·s. "zero":
+   * vpost = v·(1 − s), SingleSpike only (maxSpikes = 1); `sub` is then not read.
+   */
+  reset?: "subtract" | "zero";
 }
 
 export interface LifBackwardAttrs extends LifAttrs {
@@ -120,6 +125,11 @@ export interface LifBackwardAttrs extends LifAttrs {
    * sum or mean over time (and batch) hands back; the [T, N] tensor is then never written. Absent: gS is [T, N].
    */
   gSP?: number;
+  /**
+   * The subtract value m is the threshold itself (m = θ, one tensor): dTheta then also collects the reset's
+   * θ-path −α·s_t·dx_{t+1} (docs/gradients.md §6). Ignored for reset "zero". Default false.
+   */
+  thetaInReset?: boolean;
 }
 
 /**
@@ -180,6 +190,7 @@ export interface Kernels {
    * Spiking core forward scan, spec §1.1 (one pass over T per neuron):
    *   u_t = α(v_{t−1} − m·s_{t−1}) + x_t   (with v_{−1} − m·s_{−1} := v0),   v_t = max(u_t, θlow),
    *   s_t = min(⌊v_t/θ⌋, maxSpikes)·1[v_t ≥ θ].
+   * reset "zero": u_t = α·v_{t−1}·(1 − s_{t−1}) + x_t instead (docs/gradients.md §5).
    * x, spikes, v: [T, N]; v0: [N]; alpha, theta, sub (m), minV: [P]. v is pre-reset, post-clip.
    */
   lifForward(
@@ -193,11 +204,14 @@ export interface Kernels {
    *   dx_t = nc_t·λ_t;  dv0 = α·dx_0;  dα_p = Σ_{n%P=p} Σ_t dx_t·vpost_{t−1}  (vpost_{−1} = v0).
    * mode "slayer" uses m := 0. gV optional (zero). dAlpha needs spikes and v0. gS is [T, N], or [gSP] read
    * at n % gSP when attrs.gSP is set (a gradient broadcast over time).
+   * reset "zero" (docs/gradients.md §5): the factor is α(1 − s_t − v_t·σ_t) (slayer: α(1 − s_t)), spikes are
+   * recomputed from v. dTheta (optional, [P]): dθ_p = Σ_{n%P=p} Σ_t −σ_t·∂L/∂s_t (+ the reset path when
+   * attrs.thetaInReset), docs/gradients.md §6.
    */
   lifBackward(
     io: {
       gS: Buf; gV?: Buf; v: Buf; alpha: Buf; theta: Buf; sub: Buf; minV?: Buf;
-      dx: Buf; dv0: Buf; spikes?: Buf; v0?: Buf; dAlpha?: Buf;
+      dx: Buf; dv0: Buf; spikes?: Buf; v0?: Buf; dAlpha?: Buf; dTheta?: Buf;
     },
     at: LifBackwardAttrs,
   ): void;

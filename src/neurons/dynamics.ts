@@ -26,6 +26,8 @@ export interface SpikingDescription {
   hasSynapse: boolean;
   /** α ≡ 1 exactly (IAF). */
   integrateOnly: boolean;
+  /** θ is a trained parameter (docs/gradients.md §6): "perNeuron" ([P] values) or "shared" (one value). */
+  trainThreshold?: false | "perNeuron" | "shared";
 }
 
 export function toArray(v: PerNeuron): number[] {
@@ -42,11 +44,20 @@ export function checkGradient(g: string, layer: string): GradientEngine {
 /** Validates the constants; returns the per-neuron length P (1 for all-scalar). */
 export function validateSpiking(d: SpikingDescription, engine: GradientEngine, alphaValues: readonly number[] | null): void {
   const L = d.layer;
-  if (engine !== "bptt" && d.reset.kind !== "subtract") {
-    throw new ConfigError(
-      `${L}: the '${engine}' gradient supports only MembraneSubtract resets (spec §8.11), got ${d.reset}; ` +
-        `use gradient: "bptt" for ${d.reset}, or reset: new MembraneSubtract()`,
-    );
+  if (d.reset.kind === "reset") {
+    if (d.spikeFn.maxSpikes !== 1) {
+      throw new ConfigError(
+        `${L}: ${d.reset} needs spikeFn: SingleSpike (the reset v·(1 − s) is defined for 0/1 spikes), got ${d.spikeFn}; ` +
+          `pass spikeFn: SingleSpike, or use reset: new MembraneSubtract() with ${d.spikeFn}`,
+      );
+    }
+    if (!Number.isFinite(d.reset.resetValue)) throw new ConfigError(`${L}: MembraneReset value must be finite, got ${d.reset.resetValue}`);
+    if (engine !== "bptt" && d.reset.resetValue !== 0) {
+      throw new ConfigError(
+        `${L}: the '${engine}' gradient supports MembraneSubtract and MembraneReset(0) (reset to zero), got ${d.reset}; ` +
+          `use gradient: "bptt" for ${d.reset}, or reset: new MembraneReset(0)`,
+      );
+    }
   }
   const th = toArray(d.threshold);
   for (const t of th) {

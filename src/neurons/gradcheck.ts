@@ -1,7 +1,9 @@
 /**
  * The gradient harness behind `exodus-snn gradcheck`: runs one spiking-core case through the EXODUS,
- * BPTT and SLAYER engines and returns spikes, pre-reset v and the gradients w.r.t. x, v0 and α, so
- * anyone can check EXODUS == BPTT (spec §3.4) on their own numbers. Case arrays are neurons × time.
+ * BPTT and SLAYER engines and returns spikes, pre-reset v and the gradients w.r.t. x, v0, α and θ, so
+ * anyone can check EXODUS == BPTT (spec §3.4, docs/gradients.md) on their own numbers. Case arrays are
+ * neurons × time. θ is always differentiated, one value per neuron; with the subtractive reset and no
+ * membraneSubtract the reset subtracts θ itself (m = θ), so dthreshold includes the reset path (§6).
  */
 import { ConfigError, ShapeError } from "../errors.js";
 import type { BackendName, DType } from "../kernels/contract.js";
@@ -14,7 +16,7 @@ import { checkAlphas, toArray, type GradientEngine, type SpikingDescription } fr
 import { bpttEngine } from "./engines/bptt.js";
 import { exodusEngine, slayerEngine } from "./engines/fused.js";
 import type { SpikingEngine } from "./engines/types.js";
-import { MembraneSubtract } from "./reset.js";
+import { MembraneReset, MembraneSubtract } from "./reset.js";
 import { MaxSpike, MultiSpike } from "./spikes.js";
 import { surrogateFromSpec } from "./surrogates.js";
 
@@ -26,6 +28,8 @@ export interface GradCase {
   vInit?: number | number[];
   minVMem?: number | number[] | null;
   maxSpikes?: number | null;
+  /** "subtract" (default): vpost = v − m·s; "zero": vpost = v·(1 − s), needs maxSpikes 1. */
+  reset?: "subtract" | "zero";
   surrogate: { type: string } & Record<string, unknown>;
   /** neurons × time */
   x: number[][];
@@ -39,6 +43,8 @@ export interface GradResult {
   dx: number[][];
   dv0: number[];
   dalpha: number[];
+  /** dL/dθ, one value per neuron. */
+  dthreshold: number[];
 }
 
 const ENGINES: Record<GradientEngine, SpikingEngine> = { exodus: exodusEngine, bptt: bpttEngine, slayer: slayerEngine };
@@ -98,6 +104,13 @@ export function parseCase(raw: unknown): GradCase & { N: number; T: number } {
   if (c.maxSpikes !== undefined && c.maxSpikes !== null && (!Number.isInteger(c.maxSpikes) || (c.maxSpikes as number) < 1)) {
     throw new ConfigError(`case.maxSpikes must be null (MultiSpike) or an integer ≥ 1, got ${JSON.stringify(c.maxSpikes)}`);
   }
+  if (c.reset !== undefined && c.reset !== "subtract" && c.reset !== "zero") {
+    throw new ConfigError(`case.reset must be "subtract" or "zero", got ${JSON.stringify(c.reset)}`);
+  }
+  if (c.reset === "zero") {
+    if (c.maxSpikes !== 1) throw new ConfigError(`case.reset "zero" needs SingleSpike: set "maxSpikes": 1 (got ${JSON.stringify(c.maxSpikes ?? null)})`);
+    if (c.membraneSubtract !== undefined) throw new ConfigError(`case.membraneSubtract is the subtractive reset's value; remove it for "reset": "zero"`);
+  }
   if (!c.surrogate || typeof c.surrogate !== "object" || typeof (c.surrogate as { type?: unknown }).type !== "string") {
     throw new ConfigError(`case.surrogate must be an object like {"type": "SingleExponential", "gradWidth": 0.5, "gradScale": 1}`);
   }
@@ -117,25 +130,27 @@ export function runEngine(c: GradCase & { N: number; T: number }, engine: Gradie
   const orDefault = (v: number | number[] | undefined, def: number[]): number[] => (v === undefined ? def : toArray(v));
   const alphaA = orDefault(c.alpha, [1]);
   const thetaA = orDefault(c.threshold, [1]);
-  const subA = orDefault(c.membraneSubtract, thetaA);
   const minA = c.minVMem === undefined || c.minVMem === null ? null : orDefault(c.minVMem, [0]);
-  // All per-neuron vectors share one length P (1 or N).
-  const P = [alphaA, thetaA, subA, ...(minA ? [minA] : [])].some((a) => a.length === N) ? N : 1;
-  const full = (a: number[]): number[] => (a.length === P ? a : new Array<number>(P).fill(a[0]!));
+  const zero = c.reset === "zero";
+  // Every per-neuron vector is expanded to N, so θ (and its gradient) has one value per neuron.
+  const full = (a: number[]): number[] => (a.length === N ? a : new Array<number>(N).fill(a[0]!));
   const v0A = orDefault(c.vInit, [0]);
-  const v0Full = v0A.length === N ? v0A : new Array<number>(N).fill(v0A[0]!);
 
   return tidy(() => {
     const xT = tensor(c.x.flat(), [N, T], opts);
     const x = transpose(xT); // [T, N]
     x.requiresGrad = true;
-    const v0 = tensor(v0Full, [N], { ...opts, requiresGrad: true });
+    const v0 = tensor(full(v0A), [N], { ...opts, requiresGrad: true });
     const alpha = tensor(alphaA, [alphaA.length], { ...opts, requiresGrad: true });
-    const alphaP = alphaA.length === P ? alpha : mul(alpha, tensor(new Array<number>(P).fill(1), [P], opts));
+    const alphaN = alphaA.length === N ? alpha : mul(alpha, tensor(new Array<number>(N).fill(1), [N], opts));
+    const theta = tensor(full(thetaA), [N], { ...opts, requiresGrad: true });
+    // m = θ unless given: then the reset reads the θ tensor itself and its gradient includes the reset path.
+    const sub = zero ? tensor(new Array<number>(N).fill(0), [N], opts)
+      : c.membraneSubtract === undefined ? theta : tensor(full(toArray(c.membraneSubtract)), [N], opts);
     const desc: SpikingDescription = {
       layer: "gradcheck",
       spikeFn: c.maxSpikes ? MaxSpike(c.maxSpikes) : MultiSpike,
-      reset: new MembraneSubtract(),
+      reset: zero ? new MembraneReset(0) : new MembraneSubtract(),
       surrogate: surrogateFromSpec(c.surrogate),
       threshold: thetaA,
       minVMem: minA,
@@ -143,16 +158,11 @@ export function runEngine(c: GradCase & { N: number; T: number }, engine: Gradie
       decayEarly: false,
       hasSynapse: false,
       integrateOnly: false,
+      trainThreshold: "perNeuron",
     };
     const out = ENGINES[engine](
       desc,
-      {
-        alphaMem: alphaP,
-        alphaSyn: null,
-        theta: tensor(full(thetaA), [P], opts),
-        sub: tensor(full(subA), [P], opts),
-        minV: minA ? tensor(full(minA), [P], opts) : null,
-      },
+      { alphaMem: alphaN, alphaSyn: null, theta, sub, minV: minA ? tensor(full(minA), [N], opts) : null },
       { x, v0, i0: null },
     );
     const gS = transpose(tensor(c.gradSpikes.flat(), [N, T], opts));
@@ -166,6 +176,7 @@ export function runEngine(c: GradCase & { N: number; T: number }, engine: Gradie
       dx: x.grad ? rows(x.grad) : c.x.map((r) => r.map(() => 0)),
       dv0: v0.grad ? Array.from(v0.grad.dataSync()) : zerosN(N),
       dalpha: alpha.grad ? Array.from(alpha.grad.dataSync()) : zerosN(alphaA.length),
+      dthreshold: theta.grad ? Array.from(theta.grad.dataSync()) : zerosN(N),
     };
   });
 }
@@ -178,7 +189,7 @@ export function runCase(raw: unknown): Record<GradientEngine, GradResult> {
 /** Normwise relative difference max|a − b| / max|b| per gradient field (absolute when b is all zero); the worst field. */
 export function maxRelDiff(a: GradResult, b: GradResult): number {
   let worst = 0;
-  for (const k of ["dx", "dv0", "dalpha"] as const) {
+  for (const k of ["dx", "dv0", "dalpha", "dthreshold"] as const) {
     const fa = (a[k] as (number | number[])[]).flat() as number[];
     const fb = (b[k] as (number | number[])[]).flat() as number[];
     let num = 0;

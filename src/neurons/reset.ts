@@ -1,4 +1,7 @@
-/** Reset mechanisms after a spike. EXODUS and SLAYER support MembraneSubtract only (spec §1.1, §8.11). */
+/**
+ * Reset mechanisms after a spike. Every engine differentiates the reset (docs/gradients.md §3, §5): the
+ * fused engines support MembraneSubtract and MembraneReset(0); MembraneReset with another value is bptt-only.
+ */
 
 /** v ← v − m·s, m = subtractValue (default: the threshold θ). */
 export class MembraneSubtract {
@@ -9,7 +12,10 @@ export class MembraneSubtract {
   }
 }
 
-/** v ← resetValue after a spike. Only the "bptt" engine supports it. */
+/**
+ * v ← resetValue after a spike: vpost = v·(1 − s) + r·s with SingleSpike, the spike NOT detached.
+ * r = 0 (reset to zero) runs on every engine; another r only on "bptt".
+ */
 export class MembraneReset {
   readonly kind = "reset" as const;
   constructor(readonly resetValue = 0) {}

@@ -7,7 +7,7 @@ import { ConfigError, NumericalError, ShapeError } from "../errors.js";
 import type { BackendName, DType, Backend } from "../kernels/contract.js";
 import { Module } from "../layers/module.js";
 import { noGrad } from "../tensor/autograd.js";
-import { exp, mulScalar, powScalar, reshape, sum, tensor, unaryRaw, zeros } from "../tensor/ops/index.js";
+import { exp, mul, mulScalar, ones, powScalar, reshape, sum, tensor, unaryRaw, zeros } from "../tensor/ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkAlphas, checkGradient, checkTau, toArray, validateSpiking, type GradientEngine, type PerNeuron, type SpikingDescription } from "./dynamics.js";
 import { bpttEngine } from "./engines/bptt.js";
@@ -29,6 +29,12 @@ export interface SpikingOptions {
   /** How gradients are computed: "exodus" (default, exact), "bptt" (reference), "slayer" (baseline). */
   gradient?: GradientEngine;
   spikeThreshold?: PerNeuron;
+  /**
+   * Train θ with exact gradients on every engine (docs/gradients.md §6): true or "perNeuron" — one value per
+   * neuron (parameter `spikeThreshold`, [P]); "shared" — one value for the layer. With MembraneSubtract()
+   * (no explicit value) the reset subtracts the trained θ. Default false (θ is a buffer).
+   */
+  trainThreshold?: boolean | "perNeuron" | "shared";
   spikeFn?: SpikeFunction;
   reset?: ResetMechanism;
   surrogate?: Surrogate;
@@ -63,6 +69,8 @@ export abstract class SpikingLayer extends Module {
   readonly P: number;
   protected readonly desc: SpikingDescription;
   protected readonly checkInputs: boolean;
+  /** The reset subtracts the trained θ parameter (MembraneSubtract() with trainThreshold). */
+  private readonly thetaIsReset: boolean;
   private readonly vMem_ = new StateSlot();
   private readonly iSyn_ = new StateSlot();
   /** Pre-reset membrane potential [T, B, ...F] of the last forward (valid inside the caller's scope). */
@@ -90,6 +98,14 @@ export abstract class SpikingLayer extends Module {
     this.checkInputs = !!opts.checkInputs;
     const threshold = opts.spikeThreshold ?? 1;
     const minV = opts.minVMem ?? null;
+    const tt = opts.trainThreshold;
+    if (tt !== undefined && tt !== true && tt !== false && tt !== "perNeuron" && tt !== "shared") {
+      throw new ConfigError(`${this.layerName}: trainThreshold must be true, false, "perNeuron" or "shared", got ${JSON.stringify(tt)}`);
+    }
+    const trainThreshold = tt === true ? "perNeuron" : tt || false;
+    if (trainThreshold === "shared" && Array.isArray(threshold) && new Set(threshold).size > 1) {
+      throw new ConfigError(`${this.layerName}: trainThreshold: "shared" trains one θ, but spikeThreshold has ${threshold.length} different values; pass one number or use trainThreshold: "perNeuron"`);
+    }
     this.desc = {
       layer: this.layerName,
       spikeFn: this.spikeFn,
@@ -101,6 +117,7 @@ export abstract class SpikingLayer extends Module {
       decayEarly: opts.decayEarly ?? true,
       hasSynapse: opts.tauSyn !== undefined && opts.tauSyn !== null,
       integrateOnly: kind.integrateOnly,
+      trainThreshold,
     };
     validateSpiking(this.desc, this.gradient, null);
     const lens = [threshold, minV, opts.tauSyn, this.reset instanceof MembraneSubtract ? this.reset.subtractValue : null, ...(kind.perNeuron ?? [])]
@@ -118,14 +135,36 @@ export abstract class SpikingLayer extends Module {
       const a = toArray(v);
       return a.length === P ? a : new Array<number>(P).fill(a[0]!);
     };
-    this.registerBuffer("spikeThreshold", tensor(expand(threshold), [P], topts));
-    const subValue = this.reset instanceof MembraneSubtract ? (this.reset.subtractValue ?? threshold) : this.reset.resetValue;
-    this.registerBuffer("membraneSubtract", tensor(expand(subValue), [P], topts));
+    if (trainThreshold === "shared") this.registerParameter("spikeThreshold", tensor([toArray(threshold)[0]!], [1], topts));
+    else if (trainThreshold) this.registerParameter("spikeThreshold", tensor(expand(threshold), [P], topts));
+    else this.registerBuffer("spikeThreshold", tensor(expand(threshold), [P], topts));
+    // m = θ with a trained θ: the reset reads the θ parameter itself (no stale copy), docs/gradients.md §6.
+    this.thetaIsReset = !!trainThreshold && this.reset instanceof MembraneSubtract && this.reset.subtractValue === null;
+    if (!this.thetaIsReset) {
+      const subValue = this.reset instanceof MembraneSubtract ? (this.reset.subtractValue ?? threshold) : this.reset.resetValue;
+      this.registerBuffer("membraneSubtract", tensor(expand(subValue), [P], topts));
+    }
     if (minV !== null) this.registerBuffer("minVMem", tensor(expand(minV), [P], topts));
     if (opts.tauSyn !== undefined && opts.tauSyn !== null) {
       checkTau(this.layerName, "tauSyn", opts.tauSyn);
       this.registerParameter("tauSyn", tensor(expand(opts.tauSyn), [P], topts));
     }
+  }
+
+  /** [P] threshold: the buffer, or the trained parameter (a shared one broadcast to P, so its gradient sums). */
+  private theta(): Tensor {
+    const b = this.buffer("spikeThreshold");
+    if (b) return b;
+    const p = this.parameter("spikeThreshold")!;
+    if (p.backend.downloadSync) {
+      // a trained θ that crossed zero makes ⌊v/θ⌋ meaningless: stop with the cause rather than train on
+      for (const v of p.dataSync()) {
+        if (!(v > 0) || !Number.isFinite(v)) {
+          throw new NumericalError(`${this.layerName}: the trained spike threshold reached ${v}; it must stay positive — lower the learning rate or the threshold's weight decay`);
+        }
+      }
+    }
+    return p.size === this.P ? p : mul(p, ones([this.P], { dtype: p.dtype, backend: p.backend }));
   }
 
   /** [P] membrane decay α_mem as a differentiable tensor (ones for IAF). */
@@ -176,11 +215,12 @@ export abstract class SpikingLayer extends Module {
     const i0 = needI ? (this.iSyn_.value ?? zeros([N], { dtype: x.dtype, backend: x.backend })) : null;
     const alphaMem = this.alphaMem();
     if (x.backend.downloadSync) noGrad(() => checkAlphas(L, alphaMem.dataSync()));
+    const theta = this.theta();
     const params: SpikingParams = {
       alphaMem,
       alphaSyn: this.alphaSyn(),
-      theta: this.buffer("spikeThreshold")!,
-      sub: this.buffer("membraneSubtract")!,
+      theta,
+      sub: this.thetaIsReset ? theta : this.buffer("membraneSubtract")!,
       minV: this.buffer("minVMem") ?? null,
     };
     const out = ENGINES[this.gradient](this.desc, params, { x: reshape(x, [T, N]), v0, i0 });

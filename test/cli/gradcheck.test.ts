@@ -32,8 +32,30 @@ test("--case prints exactly one JSON object with the documented fields", () => {
     }
     assert.equal(g.dv0.length, 2);
     assert.equal(g.dalpha.length, 2);
+    assert.equal(g.dthreshold.length, 2, "dthreshold: one value per neuron (threshold given as one number)");
   }
   assert.deepEqual(out.exodus.spikes, out.bptt.spikes);
+});
+
+test("--case with \"reset\": \"zero\": EXODUS = BPTT, and the zero reset differs from the subtractive one", () => {
+  const base = {
+    dtype: "float64", alpha: 0.9, threshold: 1, maxSpikes: 1, surrogate: { type: "SingleExponential", gradWidth: 0.5, gradScale: 1 },
+    x: [[1.5, 0.4, 0.9, 1.3, 0.2, 1.1]], gradSpikes: [[1, -1, 0.5, 2, 1, -0.5]],
+  };
+  const outs = ["zero", "subtract"].map((reset) => {
+    const f = join(dir, `case-${reset}.json`);
+    writeFileSync(f, JSON.stringify({ ...base, reset }));
+    const r = cli(["gradcheck", "--case", f]);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  });
+  const [zero, subtract] = outs;
+  for (const k of ["dx", "dv0", "dthreshold"]) {
+    const a = zero.exodus[k].flat() as number[];
+    const b = zero.bptt[k].flat() as number[];
+    assert.ok(a.every((v, i) => Math.abs(v - b[i]!) <= 1e-9 * Math.max(1, ...b.map(Math.abs))), `${k}: EXODUS ${a} vs BPTT ${b}`);
+  }
+  assert.notDeepEqual(zero.exodus.v, subtract.exodus.v, "the reset must change the membrane trajectory");
 });
 
 test("malformed cases exit 2 with a message, no stack trace", () => {
@@ -42,6 +64,8 @@ test("malformed cases exit 2 with a message, no stack trace", () => {
     [{ dtype: "float64", alpha: 0.9, threshold: 1, surrogate: { type: "Heaviside" }, x: [[1, 2]], gradSpikes: [[1]] }, "gradSpikes"],
     [{ dtype: "float64", alpha: 0.9, threshold: 1, minVMem: 2, surrogate: { type: "Heaviside" }, x: [[1]], gradSpikes: [[1]] }, "minVMem"],
     [{ dtype: "float64", alpha: 0.9, threshold: 1, surrogate: { type: "Sigmoid" }, x: [[1]], gradSpikes: [[1]] }, "surrogate"],
+    [{ dtype: "float64", alpha: 0.9, threshold: 1, reset: "zero", surrogate: { type: "Heaviside" }, x: [[1]], gradSpikes: [[1]] }, "maxSpikes"],
+    [{ dtype: "float64", alpha: 0.9, threshold: 1, reset: "hard", surrogate: { type: "Heaviside" }, x: [[1]], gradSpikes: [[1]] }, "reset"],
   ];
   for (const [c, word] of bad) {
     const f = join(dir, `bad-${word}.json`);
@@ -60,5 +84,5 @@ test("malformed cases exit 2 with a message, no stack trace", () => {
 test("the battery passes and prints the table", () => {
   const r = cli(["gradcheck", "--seed", "5"]);
   assert.equal(r.status, 0, r.stdout.slice(-2000));
-  assert.match(r.stdout, /120 passed, 0 failed/);
+  assert.match(r.stdout, /140 passed, 0 failed/);
 });

@@ -155,6 +155,19 @@ function lifForwardCases(): Case[] {
   return out;
 }
 
+/** The zero reset (docs/gradients.md §5, SingleSpike): bit-exact like the subtractive forward. */
+function lifForwardZeroCases(): Case[] {
+  return LIF_SHAPES.map(([T, N, P], i) => {
+    const hasMinV = i % 2 === 1;
+    const { x, v0, alpha, theta, sub, minV } = lifInputs(T, N, P);
+    return {
+      name: `lifForward reset=zero T=${T} N=${N} P=${P} minV=${hasMinV}`, kernel: "lifForward" as const,
+      inputs: { x, v0, alpha, theta, sub, ...(hasMinV ? { minV } : {}) }, outputs: { spikes: T * N, v: T * N },
+      attrs: { T, N, P, maxSpikes: 1, hasMinV, reset: "zero" as const }, tol: EXACT,
+    };
+  });
+}
+
 /** θ ≤ 0 or ∞ in one lane group: the row scan's single-spike shortcut (1[v ≥ θ]) must not be taken. */
 function lifForwardOddThetaCases(): Case[] {
   return [1, 3].flatMap((maxSpikes) => [-0.5, 0, Infinity].map((odd) => {
@@ -178,13 +191,13 @@ const SURROGATES: SurrogateSpec[] = [
 ];
 
 /** Runs the ref forward to get a consistent (v, spikes) for the backward cases. */
-function refForward(T: number, N: number, P: number, maxSpikes: number, hasMinV: boolean) {
+function refForward(T: number, N: number, P: number, maxSpikes: number, hasMinV: boolean, reset?: "zero") {
   const inp = lifInputs(T, N, P);
   const ref = new RefBackend();
   const b = (a: Float32Array) => { const x = ref.alloc("float32", a.length); ref.upload(x, a); return x; };
   const s = ref.alloc("float32", T * N), v = ref.alloc("float32", T * N);
   ref.kernels.lifForward!({ x: b(inp.x), v0: b(inp.v0), alpha: b(inp.alpha), theta: b(inp.theta), sub: b(inp.sub),
-    minV: b(inp.minV), spikes: s, v }, { T, N, P, maxSpikes, hasMinV });
+    minV: b(inp.minV), spikes: s, v }, { T, N, P, maxSpikes, hasMinV, ...(reset ? { reset } : {}) });
   return { ...inp, spikes: ref.view(s).slice() as Float32Array, v: ref.view(v).slice() as Float32Array };
 }
 
@@ -213,6 +226,43 @@ function lifBackwardCases(): Case[] {
           // dα sums T·N/P terms of O(1) that may cancel: its error bound scales with the term count.
           tol: { dx: { rtol: 1e-4, atolRel: 1e-5 }, dv0: { rtol: 1e-4, atolRel: 1e-5 },
             dAlpha: { rtol: 1e-4, atolRel: 1e-5, atol: 1e-7 * ((T * N) / P) } },
+        });
+      }
+  return out;
+}
+
+/**
+ * The general sweep: the zero reset and the threshold gradient dTheta (docs/gradients.md §5, §6), with
+ * m = θ tied (thetaInReset) and not, both modes, every surrogate, P ∈ {1, N, divisor}, threads cutting columns.
+ */
+function lifBackwardExtCases(): Case[] {
+  const out: Case[] = [];
+  let i = 0;
+  for (const [T, N, P] of [[7, 3, 3], [50, 17, 1], [13, 36, 12], [9, 18, 6], [30, 101, 1], [2, 8200, 4100]] as [number, number, number][])
+    for (const surrogate of SURROGATES)
+      for (const mode of ["exodus", "slayer"] as const) {
+        const zero = i % 2 === 0, hasMinV = i % 3 === 0, withGV = i % 4 < 2, withTheta = !zero || i % 4 === 0;
+        const thetaInReset = !zero && i % 3 !== 1;
+        const gSP = i % 5 === 2 ? P : undefined;
+        i++;
+        const maxSpikes = zero ? 1 : i % 3;
+        const f = refForward(T, N, P, maxSpikes, hasMinV, zero ? "zero" : undefined);
+        out.push({
+          name: `lifBackward ${zero ? "reset=zero" : "subtract"} dTheta=${withTheta} thetaInReset=${thetaInReset} ${surrogate.type} ${mode} T=${T} N=${N} P=${P} minV=${hasMinV} gSP=${gSP}`,
+          kernel: "lifBackward",
+          inputs: {
+            gS: rand(gSP ?? T * N), v: f.v, alpha: f.alpha, theta: f.theta, sub: thetaInReset ? f.theta : f.sub,
+            ...(hasMinV ? { minV: f.minV } : {}), ...(withGV ? { gV: rand(T * N) } : {}), spikes: f.spikes, v0: f.v0,
+          },
+          outputs: { dx: T * N, dv0: N, dAlpha: P, ...(withTheta ? { dTheta: P } : {}) },
+          attrs: {
+            T, N, P, maxSpikes, hasMinV, surrogate, mode, ...(gSP !== undefined ? { gSP } : {}),
+            ...(zero ? { reset: "zero" as const } : {}), ...(thetaInReset ? { thetaInReset } : {}),
+          },
+          // as lifBackward above: ref recurses in f64, wasm in f32; dθ, like dα, sums T·N/P terms.
+          tol: { dx: { rtol: 1e-4, atolRel: 1e-5 }, dv0: { rtol: 1e-4, atolRel: 1e-5 },
+            dAlpha: { rtol: 1e-4, atolRel: 1e-5, atol: 1e-7 * ((T * N) / P) },
+            dTheta: { rtol: 1e-4, atolRel: 1e-5, atol: 1e-7 * ((T * N) / P) } },
         });
       }
   return out;
@@ -429,8 +479,8 @@ function checkCase(wasm: Backend, ref: Backend, c: Case): void {
 }
 
 const FAMILIES: [string, () => Case[]][] = [
-  ["gemm", gemmCases], ["gemm spike-sparse", sparseGemmCases], ["lifForward (bit-exact)", () => [...lifForwardCases(), ...lifForwardOddThetaCases()]],
-  ["lifBackward", lifBackwardCases], ["leaky", leakyCases], ["unary", unaryCases], ["binary", binaryCases],
+  ["gemm", gemmCases], ["gemm spike-sparse", sparseGemmCases], ["lifForward (bit-exact)", () => [...lifForwardCases(), ...lifForwardOddThetaCases(), ...lifForwardZeroCases()]],
+  ["lifBackward", lifBackwardCases], ["lifBackward zero reset / dTheta", lifBackwardExtCases], ["leaky", leakyCases], ["unary", unaryCases], ["binary", binaryCases],
   ["fill/copy/permute/reduce/softmax/spike/optim", miscCases], ["conv/pool", convCases], ["conv spike-sparse", convSparseCases],
 ];
 

@@ -2,6 +2,8 @@
  * EXODUS equals BPTT-through-autograd (spec §3.4) at the layer level: identical spikes, and gradients of
  * input, initial state and τ/α equal to 1e-9 (float64) / 1e-4 (float32) over a grid of configurations,
  * across three chained chunks with the state carried. SLAYER must differ whenever a neuron resets.
+ * The grid runs once with the subtractive reset and once with the zero reset (docs/gradients.md §5), and
+ * with trained thresholds (§6) on both.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -14,7 +16,7 @@ import { LIF, type LIFOptions } from "../../src/neurons/lif.js";
 import { IAF } from "../../src/neurons/iaf.js";
 import { ExpLeak } from "../../src/neurons/exp-leak.js";
 import type { SpikingOptions } from "../../src/neurons/spiking-layer.js";
-import { MembraneSubtract } from "../../src/neurons/reset.js";
+import { MembraneReset, MembraneSubtract } from "../../src/neurons/reset.js";
 import { MaxSpike, MultiSpike, SingleSpike } from "../../src/neurons/spikes.js";
 import { Gaussian, Heaviside, MultiGaussian, PeriodicExponential, SingleExponential } from "../../src/neurons/surrogates.js";
 import type { GradientEngine } from "../../src/neurons/dynamics.js";
@@ -79,6 +81,10 @@ interface GridCase {
   scale: number;
   /** input strongly negative in the first half of each chunk, strongly positive in the second (so it both clips and spikes) */
   split?: boolean;
+  /** zero reset: assert that spikes (hence resets) happen before the last step of a chunk */
+  resets?: boolean;
+  /** the threshold is trained: assert its gradient is there and nonzero */
+  thetaGrad?: boolean;
 }
 
 const surrogates = [
@@ -131,6 +137,63 @@ grid.push(
   },
 );
 
+// The same grid with the zero reset (SingleSpike is required): every spiking case re-made with
+// MembraneReset(0), the options otherwise unchanged.
+const zero = new MembraneReset(0);
+surrogates.forEach((sur) => {
+  grid.push({
+    name: `zero reset: LIF τ=20 ${sur}`,
+    make: (g, dtype) => new LIF({ tauMem: 20, gradient: g, surrogate: sur, spikeFn: SingleSpike, reset: zero, dtype }),
+    F: 3, v0: false, minV: null, scale: 8, resets: true,
+  });
+});
+grid.push(
+  {
+    name: "zero reset: LIF per-neuron τ, θ, v0 ≠ 0, minVMem active",
+    make: (g, dtype) => new LIF({
+      tauMem: [5, 12, 30], spikeThreshold: [0.8, 1, 1.3], reset: zero, minVMem: -0.3, gradient: g, dtype,
+      spikeFn: SingleSpike, surrogate: new PeriodicExponential(),
+    }),
+    F: 3, v0: true, minV: -0.3, scale: 6, resets: true,
+  },
+  {
+    name: "zero reset: LIF with synapse (tauSyn, decayEarly) and trainAlphas",
+    make: (g, dtype) => new LIF({ tauMem: 15, tauSyn: [8, 20], trainAlphas: true, gradient: g, dtype, minVMem: -0.02, spikeFn: SingleSpike, reset: zero }),
+    F: 2, v0: true, minV: -0.02, scale: 10, split: true, resets: true,
+  },
+  {
+    name: "zero reset: LIF normInput off, decayEarly off synapse",
+    make: (g, dtype) => new LIF({ tauMem: 10, tauSyn: 5, decayEarly: false, normInput: false, gradient: g, dtype, spikeFn: SingleSpike, reset: zero }),
+    F: 4, v0: false, minV: null, scale: 1.2, resets: true,
+  },
+  {
+    name: "zero reset: IAF minVMem",
+    make: (g, dtype) => new IAF({ spikeThreshold: 1, reset: zero, spikeFn: SingleSpike, minVMem: -1, gradient: g, dtype, surrogate: new SingleExponential({ gradWidth: 0.3 }) }),
+    F: 3, v0: true, minV: -1, scale: 1, split: true, resets: true,
+  },
+  // Trained thresholds (docs/gradients.md §6): θ's gradient is compared like every other parameter's.
+  {
+    name: "trainThreshold per neuron, subtract with m = θ (θ in the reset too), minVMem",
+    make: (g, dtype) => new LIF({ tauMem: [5, 12, 30], spikeThreshold: [0.8, 1, 1.3], trainThreshold: true, minVMem: -0.3, spikeFn: MaxSpike(2), gradient: g, dtype, surrogate: new Gaussian({ sigma: 0.4 }) }),
+    F: 3, v0: true, minV: -0.3, scale: 6, thetaGrad: true,
+  },
+  {
+    name: "trainThreshold shared, subtract with m ≠ θ, MultiSpike",
+    make: (g, dtype) => new LIF({ tauMem: [5, 12, 30], spikeThreshold: 1.1, trainThreshold: "shared", reset: new MembraneSubtract(0.6), gradient: g, dtype }),
+    F: 3, v0: true, minV: null, scale: 8, thetaGrad: true,
+  },
+  {
+    name: "trainThreshold per neuron, zero reset, synapse",
+    make: (g, dtype) => new LIF({ tauMem: 15, tauSyn: [8, 20], spikeThreshold: [0.9, 1.2], trainThreshold: "perNeuron", reset: zero, spikeFn: SingleSpike, gradient: g, dtype, surrogate: new MultiGaussian() }),
+    F: 2, v0: true, minV: null, scale: 10, resets: true, thetaGrad: true,
+  },
+  {
+    name: "trainThreshold shared, IAF zero reset, minVMem",
+    make: (g, dtype) => new IAF({ spikeThreshold: 1, trainThreshold: "shared", reset: zero, spikeFn: SingleSpike, minVMem: -1, gradient: g, dtype }),
+    F: 3, v0: true, minV: -1, scale: 1, split: true, resets: true, thetaGrad: true,
+  },
+);
+
 const T = 25;
 const B = 2;
 
@@ -155,6 +218,17 @@ for (const dtype of ["float64", "float32"] as const) {
       assert.deepEqual(ex.spikes, bp.spikes, "forward outputs must be identical");
       if (!gc.name.startsWith("ExpLeak")) assert.ok(ex.spikes.some((s) => s > 0), "the case must spike");
       if (gc.minV !== null) assert.ok(ex.clipped > 0, "the case must actually clip at minVMem");
+      if (gc.resets) {
+        // a spike before a chunk's last step resets the membrane inside the scan (and all spikes are 0/1)
+        const per = n / T;
+        const early = ex.spikes.filter((sp, i) => sp > 0 && (i % n) < n - per).length;
+        assert.ok(early > 0, "the zero-reset case must reset inside a chunk");
+        assert.ok(ex.spikes.every((sp) => sp === 0 || sp === 1), "SingleSpike");
+      }
+      if (gc.thetaGrad) {
+        assert.ok(bp.grads.spikeThreshold, "BPTT must give the threshold a gradient");
+        assert.ok(bp.grads.spikeThreshold.some((g) => g !== 0), "the threshold gradient must be nonzero");
+      }
       assert.deepEqual(Object.keys(ex.grads).sort(), Object.keys(bp.grads).sort());
       for (const k of Object.keys(bp.grads)) {
         const r = relDiff(ex.grads[k]!, bp.grads[k]!);

@@ -9,7 +9,7 @@ import { noGrad } from "../../src/tensor/autograd.js";
 import { LIF } from "../../src/neurons/lif.js";
 import { IAF } from "../../src/neurons/iaf.js";
 import { MembraneReset } from "../../src/neurons/reset.js";
-import { MaxSpike } from "../../src/neurons/spikes.js";
+import { MaxSpike, SingleSpike } from "../../src/neurons/spikes.js";
 import { parseCase } from "../../src/neurons/gradcheck.js";
 
 setBackendSync("ref");
@@ -36,13 +36,29 @@ test("α outside [0, 1] is a ConfigError (τ ≤ 0, trained α drifting out of r
   throwsWith(() => parseCase({ dtype: "float64", alpha: -0.1, threshold: 1, surrogate: { type: "Heaviside" }, x: [[1]], gradSpikes: [[1]] }), ConfigError, "[0, 1]");
 });
 
-test("a reset other than subtract is refused by exodus and slayer, accepted by bptt", () => {
-  throwsWith(() => new LIF({ tauMem: 10, reset: new MembraneReset(0) }), ConfigError, "MembraneSubtract", "bptt");
-  throwsWith(() => new LIF({ tauMem: 10, reset: new MembraneReset(0), gradient: "slayer" }), ConfigError, "MembraneSubtract");
-  const lif = new LIF({ tauMem: 10, reset: new MembraneReset(0), gradient: "bptt", normInput: false });
-  const s = tidy(() => noGrad(() => Array.from(lif.forward(tensor([1.5, 0.2, 0.9, 0.3], [4, 1, 1])).dataSync())));
-  // v: 1.5 → spike, reset to 0; 0.2; 0.2·α + 0.9 ≥ 1 → spike; then 0.3
-  assert.deepEqual(s, [1, 0, 1, 0]);
+test("MembraneReset needs SingleSpike; a nonzero reset value is bptt-only; reset to zero runs on every engine", () => {
+  throwsWith(() => new LIF({ tauMem: 10, reset: new MembraneReset(0) }), ConfigError, "SingleSpike", "MultiSpike");
+  throwsWith(() => new LIF({ tauMem: 10, reset: new MembraneReset(0), spikeFn: MaxSpike(2), gradient: "bptt" }), ConfigError, "SingleSpike");
+  throwsWith(() => new LIF({ tauMem: 10, reset: new MembraneReset(0.5), spikeFn: SingleSpike }), ConfigError, "MembraneReset(0)", "bptt");
+  throwsWith(() => new LIF({ tauMem: 10, reset: new MembraneReset(0.5), spikeFn: SingleSpike, gradient: "slayer" }), ConfigError, "MembraneReset(0)");
+  throwsWith(() => new LIF({ tauMem: 10, trainThreshold: "some" as never }), ConfigError, "trainThreshold", "shared");
+  throwsWith(() => new LIF({ tauMem: 10, spikeThreshold: [1, 2], trainThreshold: "shared" }), ConfigError, "perNeuron");
+  for (const gradient of ["exodus", "slayer", "bptt"] as const) {
+    const lif = new LIF({ tauMem: 10, reset: new MembraneReset(0), spikeFn: SingleSpike, gradient, normInput: false });
+    const s = tidy(() => noGrad(() => Array.from(lif.forward(tensor([1.5, 0.2, 0.9, 0.3], [4, 1, 1])).dataSync())));
+    // v: 1.5 → spike, reset to 0; 0.2; 0.2·α + 0.9 ≥ 1 → spike; then 0.3 (a subtractive reset would give 0.5·α + 0.2 …)
+    assert.deepEqual(s, [1, 0, 1, 0], gradient);
+  }
+  const r = new LIF({ tauMem: 10, reset: new MembraneReset(0.5), spikeFn: SingleSpike, gradient: "bptt", normInput: false });
+  const s2 = tidy(() => noGrad(() => Array.from(r.forward(tensor([1.5, 0.2, 0.5, 0.3], [4, 1, 1])).dataSync())));
+  // 1.5 → spike, v ← 0.5; 0.5α + 0.2 < 1; (0.5α + 0.2)α + 0.5 ≥ 1 → spike (α = e^{−0.1} ≈ 0.905)
+  assert.deepEqual(s2, [1, 0, 1, 0]);
+});
+
+test("a trained threshold that reaches zero is a NumericalError naming the layer", () => {
+  const lif = new LIF({ tauMem: 10, trainThreshold: true, name: "hid" });
+  lif.parameter("spikeThreshold")!.backend.upload(lif.parameter("spikeThreshold")!.buf, [-0.1]);
+  throwsWith(() => tidy(() => lif.forward(tensor([1, 2, 3], [3, 1, 1]))), NumericalError, "hid", "positive");
 });
 
 test("unknown gradient engine and bad spike cap", () => {

@@ -49,3 +49,37 @@ test("§1.4 surrogate test vectors (θ = 1)", () => {
   const pe = new PeriodicExponential();
   assertClose([0, 0.5, 1, 1.25, 1.5, 1.75, 2, 2.5].map((v) => pe.value(v, 1)), [0.1353353, 0.3678794, 1, 0.3678794, 0.1353353, 0.3678794, 1, 0.1353353], 1e-6, "PeriodicExponential");
 });
+
+test("zero reset by hand (docs/gradients.md (5.2), (6.1)): IAF θ = 1, Heaviside(1), x = [1.2, 0.5], L = s_1", () => {
+  // σ ≡ 1 on v ≥ 0. Step 0: v = 1.2, s = 1, vpost = 0. Step 1: v = 0.5, s = 0.
+  // dx_1 = σ_1 = 1;  dx_0 = α(1 − s_0 − v_0·σ_0)·dx_1 = 1 − 1 − 1.2 = −1.2;  dv0 = α·dx_0 = −1.2.
+  // dθ = −σ_1·g_1 − σ_0·(g_0 − α·v_0·dx_1) = −1 − (0 − 1.2) = 0.2.  dα = dx_0·v0 + dx_1·vpost_0 = 0.
+  // SLAYER (reset detached): dx_0 = α(1 − s_0)·dx_1 = 0, dθ = −σ_1·g_1 = −1.
+  const r = runCase({
+    dtype: "float64", alpha: 1, threshold: 1, maxSpikes: 1, reset: "zero", surrogate: { type: "Heaviside", window: 1 },
+    x: [[1.2, 0.5]], gradSpikes: [[0, 1]],
+  });
+  for (const eng of ["exodus", "bptt"] as const) {
+    assert.deepEqual(r[eng].spikes, [[1, 0]]);
+    assertClose(r[eng].dx[0]!, [-1.2, 1], 1e-12, `${eng} dx`);
+    assertClose(r[eng].dv0, [-1.2], 1e-12, `${eng} dv0`);
+    assertClose(r[eng].dthreshold, [0.2], 1e-12, `${eng} dθ`);
+    assertClose(r[eng].dalpha, [0], 1e-12, `${eng} dα`);
+  }
+  assertClose(r.slayer.dx[0]!, [0, 1], 1e-12, "SLAYER dx");
+  assertClose(r.slayer.dthreshold, [-1], 1e-12, "SLAYER dθ");
+});
+
+test("m = θ by hand (docs/gradients.md (6.1)): IAF θ = 1, Heaviside(1), x = [1.2, 0.5], L = s_1, subtractive reset", () => {
+  // Step 0: v = 1.2, s = 1, vpost = 0.2. Step 1: v = 0.7, s = 0. dx_1 = 1; dx_0 = α(1 − θσ_0)·dx_1 = 0.
+  // dθ = −σ_1·g_1 − σ_0·(g_0 − α·m·dx_1) − α·s_0·dx_1 = −1 + 1 − 1 = −1 (raising θ removes more at the reset).
+  // With m = 0.7 given (not tied): dθ = −1 + 0.7 = −0.3, dx_0 = 1 − 0.7 = 0.3.
+  const tied = runCase({ dtype: "float64", alpha: 1, threshold: 1, surrogate: { type: "Heaviside", window: 1 }, x: [[1.2, 0.5]], gradSpikes: [[0, 1]] });
+  const sep = runCase({ dtype: "float64", alpha: 1, threshold: 1, membraneSubtract: 0.7, surrogate: { type: "Heaviside", window: 1 }, x: [[1.2, 0.5]], gradSpikes: [[0, 1]] });
+  for (const eng of ["exodus", "bptt"] as const) {
+    assertClose(tied[eng].dx[0]!, [0, 1], 1e-12, `${eng} tied dx`);
+    assertClose(tied[eng].dthreshold, [-1], 1e-12, `${eng} tied dθ`);
+    assertClose(sep[eng].dx[0]!, [0.3, 1], 1e-12, `${eng} m ≠ θ dx`);
+    assertClose(sep[eng].dthreshold, [-0.3], 1e-12, `${eng} m ≠ θ dθ`);
+  }
+});

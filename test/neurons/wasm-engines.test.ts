@@ -10,17 +10,19 @@ import { getBackend, setBackendSync } from "../../src/kernels/registry.js";
 import { tidy } from "../../src/tensor/memory.js";
 import { add, linear, mul, randn, reshape, sum, tensor } from "../../src/tensor/ops/index.js";
 import { backward } from "../../src/tensor/grad.js";
-import { LIF } from "../../src/neurons/lif.js";
+import { LIF, type LIFOptions } from "../../src/neurons/lif.js";
+import { MembraneReset } from "../../src/neurons/reset.js";
+import { SingleSpike } from "../../src/neurons/spikes.js";
 import type { GradientEngine } from "../../src/neurons/dynamics.js";
 import type { BackendName } from "../../src/kernels/contract.js";
 import { randArray, relDiff, Rng, testSeed } from "../helpers.js";
 
 const seed = testSeed("wasm-engines");
 
-function run(backend: BackendName, engine: GradientEngine, x: number[], w: number[], shape: number[]) {
+function run(backend: BackendName, engine: GradientEngine, x: number[], w: number[], shape: number[], extra: Partial<LIFOptions> = {}) {
   setBackendSync(backend);
   return tidy(() => {
-    const lif = new LIF({ tauMem: [8, 15, 30, 60, 12], tauSyn: 6, minVMem: -0.5, spikeThreshold: [1, 0.8, 1.2, 1, 0.9], gradient: engine });
+    const lif = new LIF({ tauMem: [8, 15, 30, 60, 12], tauSyn: 6, minVMem: -0.5, spikeThreshold: [1, 0.8, 1.2, 1, 0.9], gradient: engine, ...extra });
     const xt = tensor(x, shape, { requiresGrad: true });
     const chunks = [xt, tensor(x.map((v) => 0.7 * v), shape, { requiresGrad: true })];
     let loss = null as ReturnType<typeof sum> | null;
@@ -32,7 +34,11 @@ function run(backend: BackendName, engine: GradientEngine, x: number[], w: numbe
       loss = loss ? add(loss, l) : l;
     }
     backward(loss!);
-    return { spikes, dx: [...chunks[0]!.grad!.dataSync(), ...chunks[1]!.grad!.dataSync()], dtau: Array.from(lif.parameter("tauMem")!.grad!.dataSync()) };
+    const th = lif.parameter("spikeThreshold");
+    return {
+      spikes, dx: [...chunks[0]!.grad!.dataSync(), ...chunks[1]!.grad!.dataSync()], dtau: Array.from(lif.parameter("tauMem")!.grad!.dataSync()),
+      dtheta: th?.grad ? Array.from(th.grad.dataSync()) : [],
+    };
   });
 }
 
@@ -55,6 +61,28 @@ test("LIF on wasm: spikes identical to ref float32, EXODUS grads = BPTT(ref) to 
     assert.ok(relDiff(a.dtau, refBp.dtau) <= 1e-4, `${name} dτ vs ref BPTT: ${relDiff(a.dtau, refBp.dtau)}`);
   }
 });
+
+for (const [label, extra] of [
+  ["zero reset", { reset: new MembraneReset(0), spikeFn: SingleSpike }],
+  ["trained θ per neuron, m = θ", { trainThreshold: true }],
+  ["trained θ shared, zero reset", { spikeThreshold: 0.9, trainThreshold: "shared", reset: new MembraneReset(0), spikeFn: SingleSpike }],
+] as [string, Partial<LIFOptions>][]) {
+  test(`LIF on wasm, ${label}: spikes identical to ref float32, EXODUS grads (incl. dθ) = BPTT(ref) to 1e-4`, () => {
+    const rng = new Rng(seed + 1);
+    const shape = [40, 3, 5];
+    const n = 40 * 15;
+    const x = randArray(rng, n, -2, 8);
+    const w = randArray(rng, n);
+    const wasmEx = run("wasm", "exodus", x, w, shape, extra);
+    const refBp = run("ref", "bptt", x, w, shape, extra);
+    assert.ok(wasmEx.spikes.some((s) => s > 0));
+    assert.deepEqual(wasmEx.spikes, refBp.spikes);
+    for (const k of ["dx", "dtau", "dtheta"] as const) {
+      assert.ok(relDiff(wasmEx[k], refBp[k]) <= 1e-4, `${k}: wasm exodus vs ref BPTT ${relDiff(wasmEx[k], refBp[k])}`);
+    }
+    assert.equal(wasmEx.dtheta.length, extra.trainThreshold ? (extra.trainThreshold === "shared" ? 1 : 5) : 0);
+  });
+}
 
 test("memory does not grow over 100 training-like steps on wasm", () => {
   setBackendSync("wasm");

@@ -2,7 +2,8 @@
  * webgpu conformance, neuron kernels: lifForward (spec §1.1) must give the same spikes as ref exactly and
  * the same membrane potentials bit for bit (the WGSL scan rounds after every op like ref); lifBackward
  * (spec §3.2 EXODUS, §3.3 SLAYER) for all five surrogates with and without minV, gV and dα; the leaky
- * integrator; and the BPTT-path spikeFn / surrogateGrad.
+ * integrator; the BPTT-path spikeFn / surrogateGrad; the zero reset and the threshold gradient
+ * (docs/gradients.md §5, §6).
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
@@ -115,6 +116,68 @@ test("lifBackward with a spike gradient that is the same at every step (gSP = 1,
       const at = { T, N, P, maxSpikes: 0, hasMinV: true, surrogate: SURROGATES[0]!, mode: "exodus" as const, gSP };
       const res = await both(b, "lifBackward", io, at, { dx: SCAN, dv0: SCAN, dAlpha: { rtol: 1e-4, atolRel: 1e-4 } });
       errors.push(...res.errors.map((e) => `N=${N} T=${T} P=${P} gSP=${gSP}: ${e}`));
+    }
+  }
+  assert.deepEqual(errors, []);
+});
+
+test("zero reset (docs/gradients.md §5): lifForward bit-equal to ref; lifBackward with dθ (§6), both modes, all surrogates", async (t) => {
+  const b = await need(t);
+  if (!b) return;
+  const errors: string[] = [];
+  let resets = 0;
+  for (const [N, T, P] of SHAPES) {
+    const inp = lifInputs(N, T, P, N * 11 + T);
+    const fwd = { spikes: new Float32Array(T * N).fill(9), v: new Float32Array(T * N).fill(9) };
+    const fat = { T, N, P, maxSpikes: 1, hasMinV: true, reset: "zero" as const };
+    const f = await both(b, "lifForward", { ...inp, ...fwd }, fat, { spikes: EXACT, v: EXACT });
+    errors.push(...f.errors.map((e) => `forward N=${N} T=${T} P=${P}: ${e}`));
+    resets += f.ref.spikes!.slice(0, (T - 1) * N).reduce((s, v) => s + v, 0);
+    const r = rng(N * 5 + T);
+    const gS = randn(r, T * N);
+    const gV = randn(r, T * N, 0.5);
+    for (const surrogate of SURROGATES) {
+      for (const mode of ["exodus", "slayer"] as const) {
+        const io = {
+          gS, gV, v: f.ref.v!, alpha: inp.alpha, theta: inp.theta, sub: inp.sub, minV: inp.minV, spikes: f.ref.spikes!, v0: inp.v0,
+          dAlpha: new Float32Array(P).fill(9), dTheta: new Float32Array(P).fill(9),
+          dx: new Float32Array(T * N).fill(9), dv0: new Float32Array(N).fill(9),
+        };
+        const at = { T, N, P, maxSpikes: 1, hasMinV: true, surrogate, mode, reset: "zero" as const };
+        const res = await both(b, "lifBackward", io, at, {
+          dx: SCAN, dv0: SCAN, dAlpha: { rtol: 1e-4, atolRel: 1e-4 }, dTheta: { rtol: 1e-4, atolRel: 1e-4 },
+        });
+        errors.push(...res.errors.map((e) => `${surrogate.type} ${mode} N=${N} T=${T} P=${P}: ${e}`));
+      }
+    }
+  }
+  assert.ok(resets > 100, `inputs should make the neurons reset (got ${resets})`);
+  assert.deepEqual(errors, []);
+});
+
+test("subtractive reset with dθ (docs/gradients.md §6), m = θ tied and not, MultiSpike", async (t) => {
+  const b = await need(t);
+  if (!b) return;
+  const errors: string[] = [];
+  for (const [N, T, P] of SHAPES) {
+    const { inp, fw } = refForward(N, T, P, N * 3 + T);
+    const r = rng(N * 9 + T);
+    const gS = randn(r, T * N);
+    for (const surrogate of [SURROGATES[0]!, SURROGATES[4]!]) {
+      for (const mode of ["exodus", "slayer"] as const) {
+        for (const thetaInReset of [false, true]) {
+          const io = {
+            gS, v: fw.v, alpha: inp.alpha, theta: inp.theta, sub: thetaInReset ? inp.theta : inp.sub, minV: inp.minV,
+            spikes: fw.spikes, v0: inp.v0, dAlpha: new Float32Array(P).fill(9), dTheta: new Float32Array(P).fill(9),
+            dx: new Float32Array(T * N).fill(9), dv0: new Float32Array(N).fill(9),
+          };
+          const at = { T, N, P, maxSpikes: 0, hasMinV: true, surrogate, mode, ...(thetaInReset ? { thetaInReset } : {}) };
+          const res = await both(b, "lifBackward", io, at, {
+            dx: SCAN, dv0: SCAN, dAlpha: { rtol: 1e-4, atolRel: 1e-4 }, dTheta: { rtol: 1e-4, atolRel: 1e-4 },
+          });
+          errors.push(...res.errors.map((e) => `${surrogate.type} ${mode} tied=${thetaInReset} N=${N} T=${T} P=${P}: ${e}`));
+        }
+      }
     }
   }
   assert.deepEqual(errors, []);

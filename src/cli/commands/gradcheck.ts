@@ -25,19 +25,25 @@ export interface BatteryRow {
   spikes: number;
 }
 
-/** The random battery: every surrogate × spike function × (α, θ, m, v0, minVMem) variants, both dtypes. */
+/**
+ * The random battery: every surrogate × spike function × (α, θ, m, v0, minVMem) variants, both dtypes,
+ * plus the zero reset (SingleSpike only) plain and with per-neuron constants and minVMem. θ is always
+ * differentiated (dthreshold), with m = θ in the variants that give no membraneSubtract.
+ */
 export function battery(seed: number): BatteryRow[] {
   const rng = new Rng(seed);
   const rowsOut: BatteryRow[] = [];
   const N = 5;
   const T = 60;
   const spikeFns: [string, number | null][] = [["Multi", null], ["Single", 1], ["Max2", 2]];
-  const variants = ["lif", "iaf", "perNeuron+minV", "m≠θ,v0≠0"];
+  const variants = ["lif", "iaf", "perNeuron+minV", "m≠θ,v0≠0", "zero", "zero+perNeuron+minV,v0≠0"];
   for (const dtype of ["float64", "float32"] as const) {
     for (const sur of SURROGATES) {
       for (const [sfName, maxSpikes] of spikeFns) {
         for (const variant of variants) {
-          const perN = variant === "perNeuron+minV";
+          const zero = variant.startsWith("zero");
+          if (zero && maxSpikes !== 1) continue; // the zero reset is defined for SingleSpike only
+          const perN = variant.includes("perNeuron+minV");
           const alpha = variant === "iaf" ? 1 : perN ? Array.from({ length: N }, () => rng.uniform(0.6, 0.99)) : rng.uniform(0.7, 0.98);
           const threshold = perN ? Array.from({ length: N }, () => rng.uniform(0.5, 1.5)) : 1;
           const c: GradCase = {
@@ -45,7 +51,8 @@ export function battery(seed: number): BatteryRow[] {
             alpha,
             threshold,
             membraneSubtract: variant === "m≠θ,v0≠0" ? 0.8 : undefined,
-            vInit: variant === "m≠θ,v0≠0" ? Array.from({ length: N }, () => rng.uniform(-0.5, 0.9)) : 0,
+            reset: zero ? "zero" : "subtract",
+            vInit: variant.includes("v0≠0") ? Array.from({ length: N }, () => rng.uniform(-0.5, 0.9)) : 0,
             minVMem: perN ? -0.4 : null,
             maxSpikes,
             surrogate: sur,
@@ -100,7 +107,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got '${opts.seed}'`);
       const rows = battery(seed);
       const w = Math.max(...rows.map((r) => r.name.length));
-      console.log(`gradcheck battery (seed ${seed}): max normwise relative difference of dL/dx, dL/dv0, dL/dα`);
+      console.log(`gradcheck battery (seed ${seed}): max normwise relative difference of dL/dx, dL/dv0, dL/dα, dL/dθ`);
       console.log(`${"case".padEnd(w)}  dtype    spikes  EXODUS vs BPTT  SLAYER vs BPTT`);
       let fail = 0;
       for (const r of rows) {

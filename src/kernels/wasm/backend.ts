@@ -57,11 +57,11 @@ interface WasmExports {
     kh: number, kw: number, sH: number, sW: number, pH: number, pW: number, outH: number, outW: number, col: number, gs: number): void;
   copyF32(dst: number, src: number, n: number): void;
   lifForward(x: number, v0: number, alpha: number, theta: number, sub: number, minV: number, spikes: number, v: number,
-    T: number, N: number, P: number, maxSpikes: number, scratch: number, ld: number): void;
+    T: number, N: number, P: number, maxSpikes: number, scratch: number, ld: number, zero: number): void;
   lifBackward(gS: number, gV: number, v: number, alpha: number, theta: number, sub: number, minV: number, dx: number,
     dv0: number, spikes: number, v0: number, dAlpha: number, T: number, N: number, P: number, exodus: number,
     kind: number, q0: number, q1: number, q2: number, q3: number, q4: number, q5: number, scratch: number,
-    maxSpikes: number, ld: number, gsRow: number): void;
+    maxSpikes: number, ld: number, gsRow: number, zero: number, dTheta: number, thetaInReset: number): void;
   lifScratchBytes(P: number): number;
   leakyForward(x: number, v0: number, alpha: number, y: number, T: number, N: number, P: number, ld: number): void;
   leakyBackward(gY: number, alpha: number, dx: number, dv0: number, y: number, v0: number, dAlpha: number,
@@ -720,7 +720,7 @@ export class WasmBackend implements Backend {
         this.par("lifForward", blocks.map(([s, e], t) => {
           const q = perNeuron ? s : 0, Pb = perNeuron ? e - s : P;
           return [x + 4 * s, v0 + 4 * s, alpha + 4 * q, theta + 4 * q, sub + 4 * q, off(minV, q), spikes + 4 * s,
-            v + 4 * s, T, e - s, Pb, at.maxSpikes, this.scratch(`lif${t}`, ex.lifScratchBytes(Pb)), N];
+            v + 4 * s, T, e - s, Pb, at.maxSpikes, this.scratch(`lif${t}`, ex.lifScratchBytes(Pb)), N, at.reset === "zero" ? 1 : 0];
         }));
       },
 
@@ -744,14 +744,18 @@ export class WasmBackend implements Backend {
         }
         const sub = this.p(io.sub), minV = at.hasMinV ? this.po(io.minV) : 0, dx = this.p(io.dx), dv0 = this.p(io.dv0);
         const spikes = this.po(io.spikes), v0 = this.po(io.v0), dAlpha = withAlpha ? this.p(io.dAlpha!) : 0;
+        const dTheta = this.po(io.dTheta);
         const parts = blocks.map(([s, e], t) => {
           const q = perNeuron ? s : 0, Pb = perNeuron ? e - s : P;
           return [off(gS, s), off(gV, s), v + 4 * s, alpha + 4 * q, theta + 4 * q, sub + 4 * q, off(minV, q), dx + 4 * s,
             dv0 + 4 * s, off(spikes, s), off(v0, s), this.dAlphaBlock(dAlpha, perNeuron, P, t, s), T, e - s, Pb, at.mode === "exodus" ? 1 : 0, kind,
-            q0, q1, q2, q3, q4, q5, this.scratch(`lif${t}`, ex.lifScratchBytes(Pb)), at.maxSpikes, N, gSP === undefined ? 1 : 0];
+            q0, q1, q2, q3, q4, q5, this.scratch(`lif${t}`, ex.lifScratchBytes(Pb)), at.maxSpikes, N, gSP === undefined ? 1 : 0,
+            at.reset === "zero" ? 1 : 0, !dTheta ? 0 : perNeuron ? dTheta + 4 * q : t === 0 ? dTheta : this.scratch(`dTheta${t}`, 4 * P),
+            at.thetaInReset ? 1 : 0];
         });
         this.par("lifBackward", parts);
         if (dAlpha && !perNeuron) this.sumInto(dAlpha, parts.slice(1).map((pt) => pt[11]!), P);
+        if (dTheta && !perNeuron) this.sumInto(dTheta, parts.slice(1).map((pt) => pt[28]!), P);
       },
 
       leakyForward: (io, at) => {

@@ -182,13 +182,14 @@ export function webgpuKernels(L: Launcher): Kernels {
       });
     },
 
-    lifForward({ x, v0, alpha, theta, sub, minV, spikes, v }, { T, N, P, maxSpikes, hasMinV }) {
+    lifForward({ x, v0, alpha, theta, sub, minV, spikes, v }, { T, N, P, maxSpikes, hasMinV, reset }) {
       const mv = hasMinV && !!minV;
+      const zero = reset === "zero";
       L.launch({
-        key: `lifForward:${mv}`,
-        body: () => lifForwardWgsl(mv),
+        key: `lifForward:${mv}:${zero}`,
+        body: () => lifForwardWgsl(mv, zero),
         bindings: [
-          r("xs", x), r("v0", v0), r("alpha", alpha), r("theta", theta), r("sub", sub),
+          r("xs", x), r("v0", v0), r("alpha", alpha), r("theta", theta), ...(zero ? [] : [r("sub", sub)]),
           ...(mv ? [r("minV", minV!)] : []), w("spikes", spikes), w("vs", v),
         ],
         params: [N, T, P, maxSpikes],
@@ -197,23 +198,30 @@ export function webgpuKernels(L: Launcher): Kernels {
     },
 
     lifBackward(io, at) {
-      const { gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha } = io;
+      const { gS, gV, v, alpha, theta, sub, minV, dx, dv0, spikes, v0, dAlpha, dTheta } = io;
       const { T, N, P, hasMinV, surrogate, mode } = at;
-      const shape = { surrogate, exodus: mode === "exodus", hasMinV: hasMinV && !!minV, hasGV: !!gV, dAlpha: !!(dAlpha && spikes && v0) };
+      const zero = at.reset === "zero";
+      const ext = zero || !!dTheta; // the general sweep (docs/gradients.md §5–§6) recomputes spikes from v
+      const shape = {
+        surrogate, exodus: mode === "exodus", hasMinV: hasMinV && !!minV, hasGV: !!gV,
+        dAlpha: !!(dAlpha && (spikes || ext) && v0), zero, dTheta: !!dTheta, thetaInReset: !zero && !!at.thetaInReset,
+      };
       const partial = shape.dAlpha ? L.scratch(N * 4) : null;
+      const partialT = dTheta ? L.scratch(N * 4) : null;
       L.launch({
-        key: `lifBackward:${surrogate.type}:${mode}:${shape.hasMinV}:${shape.hasGV}:${shape.dAlpha}`,
+        key: `lifBackward:${surrogate.type}:${mode}:${shape.hasMinV}:${shape.hasGV}:${shape.dAlpha}:${zero}:${shape.dTheta}:${shape.thetaInReset}`,
         body: () => lifBackwardWgsl(shape),
         bindings: [
-          r("gS", gS), ...(gV ? [r("gV", gV)] : []), r("vs", v), r("alpha", alpha), r("theta", theta), r("sub", sub),
+          r("gS", gS), ...(gV ? [r("gV", gV)] : []), r("vs", v), r("alpha", alpha), r("theta", theta), ...(zero ? [] : [r("sub", sub)]),
           ...(shape.hasMinV ? [r("minV", minV!)] : []),
-          ...(partial ? [r("spikes", spikes!), r("v0", v0!)] : []),
-          w("dx", dx), w("dv0", dv0), ...(partial ? [wE("partial", partial)] : []),
+          ...(partial ? [...(ext ? [] : [r("spikes", spikes!)]), r("v0", v0!)] : []),
+          w("dx", dx), w("dv0", dv0), ...(partial ? [wE("partial", partial)] : []), ...(partialT ? [wE("partialT", partialT)] : []),
         ],
-        params: [N, T, P, ...surrogateParams(surrogate).map(f32), spikeGradPeriod(at) ?? 0],
+        params: [N, T, P, ...surrogateParams(surrogate).map(f32), spikeGradPeriod(at) ?? 0, ...(ext ? [at.maxSpikes] : [])],
         groups: groups(N),
       });
       if (partial) reduceAlpha(partial, dAlpha!, N, P);
+      if (partialT) reduceAlpha(partialT, dTheta!, N, P);
     },
 
     leakyForward({ x, v0, alpha, y }, { T, N, P }) {

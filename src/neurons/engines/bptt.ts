@@ -7,9 +7,8 @@
  */
 import type { Tensor } from "../../tensor/tensor.js";
 import {
-  add, clampMinBy, mul, oneMinus, reshape, spikeFn, stack0, sub, unaryRaw, unstack0,
+  add, clampMinBy, mul, oneMinus, reshape, spikeFn, stack0, sub, unstack0,
 } from "../../tensor/ops/index.js";
-import { noGrad } from "../../tensor/autograd.js";
 import type { SpikingDescription } from "../dynamics.js";
 import type { SpikingEngine, SpikingParams, SpikingResult, SpikingRun } from "./types.js";
 
@@ -35,11 +34,14 @@ export const bpttEngine: SpikingEngine = (d: SpikingDescription, p: SpikingParam
     const v = p.minV ? clampMinBy(u, p.minV) : u;
     const s = spikeFn(v, p.theta, d.spikeFn.maxSpikes, d.surrogate.spec);
     if (d.reset.kind === "subtract") {
+      // p.sub may be the θ parameter itself (m = θ): autograd then follows θ into the reset too.
       vpost = sub(v, mul(s, p.sub));
     } else {
-      // MembraneReset: v ← r where a spike occurred; the spike indicator is treated as a constant.
-      const hit = noGrad(() => unaryRaw("gtScalar", s, 0));
-      vpost = add(mul(v, oneMinus(hit)), mul(hit, p.sub));
+      // MembraneReset (SingleSpike): vpost = v·(1 − s) + r·s with s differentiable, not detached
+      // (docs/gradients.md §5); r = 0 is the zero reset, written without the r·s term so the float32 ops
+      // are the fused scan's.
+      vpost = mul(v, oneMinus(s));
+      if (d.reset.resetValue !== 0) vpost = add(vpost, mul(s, p.sub));
     }
     ss.push(s);
     vs.push(v);

@@ -1,7 +1,8 @@
 /**
  * The fused engines, EXODUS and SLAYER: one forward scan kernel for the whole sequence (spec §1.1) and
  * one backward kernel — EXODUS with the implicit-function-theorem reset term α(1 − mσ) (spec §3.2),
- * SLAYER with it dropped (m := 0, spec §3.3). The optional synapse is the fused leaky-integrator scan.
+ * SLAYER with it dropped (m := 0, spec §3.3); the zero reset and the θ gradient of docs/gradients.md §5–§6.
+ * The optional synapse is the fused leaky-integrator scan.
  */
 import type { Tensor } from "../../tensor/tensor.js";
 import { leakyScan, lifScan, mul, oneMinus, reshape, select0, sub } from "../../tensor/ops/index.js";
@@ -20,6 +21,8 @@ export function mulPerNeuron(x: Tensor, p: Tensor): Tensor {
 function fused(mode: "exodus" | "slayer"): SpikingEngine {
   return (d: SpikingDescription, p: SpikingParams, r: SpikingRun): SpikingResult => {
     const T = r.x.shape[0]!;
+    // validateSpiking admits only MembraneReset(0) here: the zero reset.
+    const zero = d.reset.kind === "reset";
     let cur = r.x;
     let iAll: Tensor | null = null;
     if (d.hasSynapse && p.alphaSyn) {
@@ -33,10 +36,13 @@ function fused(mode: "exodus" | "slayer"): SpikingEngine {
       maxSpikes: d.spikeFn.maxSpikes,
       surrogate: d.surrogate.spec,
       mode,
+      reset: zero ? "zero" : "subtract",
     });
-    // The state after the last step is the explicit reset op vpost = v − m·s (spec §1.1), so gradients
-    // reaching it (next chunk's v0) split into g_v += g, g_s −= m·g.
-    const vLast = sub(select0(v, T - 1), mulPerNeuron(select0(spikes, T - 1), p.sub));
+    // The state after the last step is the explicit reset op (vpost = v − m·s, spec §1.1, or v·(1 − s),
+    // docs/gradients.md §5), so gradients reaching it (next chunk's v0) flow into g_v and g_s.
+    const vT = select0(v, T - 1);
+    const sT = select0(spikes, T - 1);
+    const vLast = zero ? mul(vT, oneMinus(sT)) : sub(vT, mulPerNeuron(sT, p.sub));
     const iLast = iAll ? select0(iAll, T - 1) : null;
     return { spikes, v, vLast, iLast };
   };

@@ -10,9 +10,9 @@ export interface SpikingParams {
   alphaMem: Tensor;
   /** [P] synaptic decay, when the layer has a synapse. */
   alphaSyn: Tensor | null;
-  /** [P] */
+  /** [P], differentiable when the threshold is trained (docs/gradients.md §6). */
   theta: Tensor;
-  /** [P] membrane subtract value m (or reset value for MembraneReset). */
+  /** [P] membrane subtract value m (or reset value for MembraneReset); the θ tensor itself when m = θ is tied to a trained θ. */
   sub: Tensor;
   /** [P] or null. */
   minV: Tensor | null;

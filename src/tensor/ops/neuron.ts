@@ -15,6 +15,8 @@ export interface LifScanOptions {
   maxSpikes: number;
   surrogate: SurrogateSpec;
   mode: "exodus" | "slayer";
+  /** "subtract" (default) or "zero" (vpost = v·(1 − s), SingleSpike; docs/gradients.md §5). */
+  reset?: "subtract" | "zero";
 }
 
 function checkParam(p: Tensor, N: number, what: string): number {
@@ -23,7 +25,11 @@ function checkParam(p: Tensor, N: number, what: string): number {
   return P;
 }
 
-/** Spec §1.1 forward and §3.2 backward in one differentiable op. Returns pre-reset v and spikes. */
+/**
+ * Spec §1.1 forward and §3.2 backward in one differentiable op. Returns pre-reset v and spikes. θ is
+ * differentiable (docs/gradients.md §6); passing the θ tensor itself as `sub` ties the reset to it (m = θ),
+ * and its gradient then includes the reset path.
+ */
 export function lifScan(
   x: Tensor,
   v0: Tensor,
@@ -43,14 +49,14 @@ export function lifScan(
   sameDevice("lifScan", x, v0, alpha, theta, sub, ...(minV ? [minV] : []));
   const spikes = emptyLike(x);
   const v = emptyLike(x);
-  const at = { T, N, P, maxSpikes: opts.maxSpikes, hasMinV: !!minV };
+  const at = { T, N, P, maxSpikes: opts.maxSpikes, hasMinV: !!minV, ...(opts.reset === "zero" ? { reset: "zero" as const } : {}) };
   kernel(
     x.backend,
     "lifForward",
     { x: x.buf, v0: v0.buf, alpha: alpha.buf, theta: theta.buf, sub: sub.buf, ...(minV ? { minV: minV.buf } : {}), spikes: spikes.buf, v: v.buf },
     at,
   );
-  const inputs = [x, v0, alpha];
+  const inputs = [x, v0, alpha, theta];
   recordRepeated(`lifScan[${opts.mode}]`, inputs, [spikes, v], ([gSIn, gVIn]) => {
     const made: Tensor[] = [];
     const full = (g: Tensor | RepeatedGrad): Tensor => {
@@ -77,6 +83,7 @@ export function lifScan(
     const dx = emptyLike(x);
     const dv0 = emptyLike(v0);
     const dAlpha = alpha.requiresGrad ? emptyLike(alpha) : null;
+    const dTheta = theta.requiresGrad ? emptyLike(theta) : null;
     kernel(
       x.backend,
       "lifBackward",
@@ -84,11 +91,15 @@ export function lifScan(
         gS: gs.buf, ...(gV ? { gV: gV.buf } : {}), v: v.buf, alpha: alpha.buf, theta: theta.buf, sub: sub.buf,
         ...(minV ? { minV: minV.buf } : {}), dx: dx.buf, dv0: dv0.buf,
         ...(dAlpha ? { spikes: spikes.buf, v0: v0.buf, dAlpha: dAlpha.buf } : {}),
+        ...(dTheta ? { spikes: spikes.buf, dTheta: dTheta.buf } : {}),
       },
-      { ...at, surrogate: opts.surrogate, mode: opts.mode, ...(gSP !== undefined ? { gSP } : {}) },
+      {
+        ...at, surrogate: opts.surrogate, mode: opts.mode, ...(gSP !== undefined ? { gSP } : {}),
+        ...(dTheta && sub === theta ? { thetaInReset: true } : {}),
+      },
     );
     for (const t of made) t.dispose();
-    return [dx, dv0, dAlpha];
+    return [dx, dv0, dAlpha, dTheta];
   });
   return { spikes, v };
 }
@@ -120,17 +131,24 @@ export function leakyScan(x: Tensor, v0: Tensor, alpha: Tensor): Tensor {
 
 /**
  * Elementwise spike function s = min(⌊v/θ⌋, cap)·1[v ≥ θ] with the surrogate VJP σ(v, θ)·g — the way
- * PyTorch SNN libraries write their autograd.Function. θ has P values (element i uses i % P).
+ * PyTorch SNN libraries write their autograd.Function. θ has P values (element i uses i % P); its
+ * gradient is ∂s/∂θ = −σ (the surrogate sees v − θ, docs/gradients.md §6), summed per value.
  */
 export function spikeFn(v: Tensor, theta: Tensor, maxSpikes: number, surrogate: SurrogateSpec): Tensor {
   const P = checkParam(theta, v.size, "threshold");
   sameDevice("spikeFn", v, theta);
   const s = emptyLike(v);
   kernel(v.backend, "spikeFn", { v: v.buf, theta: theta.buf, s: s.buf }, { n: v.size, P, maxSpikes });
-  record("spikeFn", [v], [s], ([g]) => {
+  record("spikeFn", [v, theta], [s], ([g]) => {
     const dv = emptyLike(v);
     kernel(v.backend, "surrogateGrad", { v: v.buf, theta: theta.buf, g: g!.buf, dv: dv.buf }, { n: v.size, P, surrogate });
-    return [dv];
+    if (!theta.requiresGrad) return [dv, null];
+    const sums = emptyLike(theta);
+    kernel(v.backend, "reduce", { x: dv.buf, y: sums.buf }, { op: "sum", outer: 1, mid: v.size / P, inner: P });
+    const dTheta = emptyLike(theta);
+    kernel(v.backend, "unary", { x: sums.buf, y: dTheta.buf }, { op: "neg", n: P });
+    sums.dispose();
+    return [dv, dTheta];
   });
   return s;
 }

@@ -1,5 +1,7 @@
 // Neuron scans for the wasm backend: LIF forward (spec §1.1), EXODUS / SLAYER backward (spec §3.2, §3.3)
 // with the α-gradient, and the leaky integrator (spec §1.2) forward/backward. Called from backend.ts.
+// The zero reset and the threshold gradient (docs/gradients.md §5, §6) run on plain 4-lane scans
+// (lifFwdZero4, lifBwdExt4); the specialised paths below are the subtractive reset's.
 // Layout [T, N] time-major. P == 1 or P % 4 == 0 (the common case): row-streaming, time outer (two rows per
 // pass), chunks of W neurons inner, SIMD lanes across 4 neighbouring neurons; the hot loops are specialised
 // with compile-time flags (type parameters) so they carry no branches. Other P: per-neuron-group scans with
@@ -457,11 +459,19 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
   }
 }
 
-/** Spec §1.1 forward scan. minV = 0 when absent. x, spikes, v: [T, N]; v0: [N]; params: [P]. scratch: lifScratchBytes(P). */
+/**
+ * Spec §1.1 forward scan. minV = 0 when absent. x, spikes, v: [T, N]; v0: [N]; params: [P]. scratch: lifScratchBytes(P).
+ * zero = 1: the zero reset (docs/gradients.md §5, SingleSpike; sub not read).
+ */
 export function lifForward(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
-  spikes: usize, v: usize, T: i32, N: i32, P: i32, maxSpikes: i32, scratch: usize, ld: i32): void {
+  spikes: usize, v: usize, T: i32, N: i32, P: i32, maxSpikes: i32, scratch: usize, ld: i32, zero: i32): void {
   ROW = ld > 0 ? ld : N;
   let n = 0;
+  if (zero != 0) {
+    for (; n + 4 <= N; n += 4) lifFwdZero4(x, v0, alpha, theta, minV, spikes, v, T, P, n, false);
+    for (; n < N; n++) lifFwdZero4(x, v0, alpha, theta, minV, spikes, v, T, P, n, true);
+    return;
+  }
   if (P == 1 || (P & 3) == 0) {
     n = N & ~3;
     lifFwdRows(x, v0, alpha, theta, sub, minV, spikes, v, T, N, P, maxSpikes, n, scratch);
@@ -516,25 +526,127 @@ function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub
 }
 
 /**
+ * docs/gradients.md §1 forward with the zero reset (SingleSpike): u_t = α·v_{t−1}·(1 − s_{t−1}) + x_t,
+ * rounded op by op in the ref's order (f32 results equal ref/lif.ts bit for bit). 4 lanes (1 in the tail).
+ */
+function lifFwdZero4(x: usize, v0: usize, alpha: usize, theta: usize, minV: usize, spikes: usize, v: usize,
+  T: i32, P: i32, n: i32, scalar: bool): void {
+  const a = prm(alpha, n, P, scalar), th = prm(theta, n, P, scalar);
+  const lo = minV ? prm(minV, n, P, scalar) : f32x4.splat(-Infinity);
+  const one = f32x4.splat(1), cap = f32x4.splat(1);
+  let cur = ld(v0 + (<usize>n << 2), scalar);
+  let act = f32x4.splat(0);
+  const stride = <usize>ROW << 2;
+  let off = <usize>n << 2;
+  for (let t = 0; t < T; t++, off += stride) {
+    const post = f32x4.mul(cur, f32x4.sub(one, act));
+    cur = f32x4.pmax(f32x4.add(f32x4.mul(a, post), ld(x + off, scalar)), lo);
+    act = spikeOf(cur, th, cap, true);
+    st(spikes + off, act, scalar);
+    st(v + off, cur, scalar);
+  }
+}
+
+/**
+ * The general backward sweep: the zero reset (docs/gradients.md (5.2)) and/or the threshold gradient (6.1),
+ * for either reset. Spikes are recomputed from v with the forward's ops. A plain 4-lane scan per neuron
+ * group; the specialised row path above stays the subtractive reset's without dθ.
+ */
+function lifBwdExt4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
+  dx: usize, dv0: usize, v0: usize, dAlpha: usize, dTheta: usize, T: i32, P: i32, exodus: bool, zero: bool,
+  thetaReset: bool, maxSpikes: i32, kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, n: i32,
+  scalar: bool, gsStep: usize): void {
+  const a = prm(alpha, n, P, scalar), th = prm(theta, n, P, scalar);
+  const mTrue = prm(sub, n, P, scalar);
+  // SLAYER detaches the reset from the spike (docs/gradients.md §4): its ∂ρ/∂s terms are multiplied by 0.
+  const ex = f32x4.splat(exodus ? 1 : 0);
+  const m = f32x4.mul(ex, mTrue);
+  const lo = minV ? prm(minV, n, P, scalar) : f32x4.splat(-Infinity);
+  const k1 = surrK1(kind, th, q0), k2 = surrK2(kind, th, q0, q1);
+  const one = f32x4.splat(1);
+  const cap = f32x4.splat(<f32>maxSpikes);
+  const capped = maxSpikes > 0;
+  const stride = <usize>ROW << 2;
+  let dxNext = f32x4.splat(0);
+  let accA = f32x4.splat(0);
+  let accT = f32x4.splat(0);
+  const withAlpha = dAlpha != 0, withTheta = dTheta != 0;
+  let off = (<usize>(T - 1) * stride) + (<usize>n << 2);
+  let goff = (<usize>(T - 1) * gsStep) + (<usize>n << 2);
+  for (let t = T - 1; t >= 0; t--, off -= stride, goff -= gsStep) {
+    const vt = ld(v + off, scalar);
+    const sig = surrogate4(kind, vt, th, k1, k2, q0, q1, q2, q3, q4, q5);
+    const g = ld(gS + goff, scalar);
+    let y = f32x4.mul(sig, g);
+    if (gV) y = f32x4.add(y, ld(gV + off, scalar));
+    let d: v128;
+    if (!zero) {
+      // (3.3): dx_t = nc_t·(y_t + α(1 − mσ_t)·dx_{t+1})
+      d = f32x4.add(y, f32x4.mul(f32x4.mul(a, f32x4.sub(one, f32x4.mul(m, sig))), dxNext));
+      if (withTheta) {
+        // (6.1): −σ_t·(g_s − α·m·dx_{t+1}), and −α·s_t·dx_{t+1} when m = θ
+        accT = f32x4.sub(accT, f32x4.mul(sig, f32x4.sub(g, f32x4.mul(f32x4.mul(a, m), dxNext))));
+        if (thetaReset) accT = f32x4.sub(accT, f32x4.mul(f32x4.mul(a, spikeOf(vt, th, cap, capped)), dxNext));
+      }
+    } else {
+      // (5.2): dx_t = nc_t·(y_t + α(1 − s_t − v_t·σ_t)·dx_{t+1})
+      const sv = spikeOf(vt, th, cap, capped);
+      const vs = f32x4.mul(ex, f32x4.mul(vt, sig));
+      d = f32x4.add(y, f32x4.mul(f32x4.mul(a, f32x4.sub(f32x4.sub(one, sv), vs)), dxNext));
+      // (6.1) with ∂L/∂s_t = g_s − α·v_t·dx_{t+1}
+      if (withTheta) accT = f32x4.sub(accT, f32x4.mul(sig, f32x4.sub(g, f32x4.mul(f32x4.mul(f32x4.mul(ex, a), vt), dxNext))));
+    }
+    dxNext = v128.and(d, f32x4.gt(vt, lo));
+    st(dx + off, dxNext, scalar);
+    if (withAlpha && t > 0) {
+      // (2.5): dα += dx_t · vpost_{t−1} with the true reset
+      const pv = ld(v + off - stride, scalar);
+      const ps = spikeOf(pv, th, cap, capped);
+      const post = zero ? f32x4.mul(pv, f32x4.sub(one, ps)) : f32x4.sub(pv, f32x4.mul(mTrue, ps));
+      accA = f32x4.add(accA, f32x4.mul(dxNext, post));
+    }
+  }
+  st(dv0 + (<usize>n << 2), f32x4.mul(a, dxNext), scalar);
+  if (withAlpha) {
+    accA = f32x4.add(accA, f32x4.mul(dxNext, ld(v0 + (<usize>n << 2), scalar)));
+    addLanesToParams(dAlpha, accA, n, P, scalar);
+  }
+  if (withTheta) addLanesToParams(dTheta, accT, n, P, scalar);
+}
+
+/**
  * Spec §3.2 EXODUS (exodus = 1) or §3.3 SLAYER (exodus = 0) backward scan. gV, minV, dAlpha = 0 when absent
  * (dAlpha needs spikes and v0). Surrogate `kind` and q0..q5 as in simd.ts surrogate4. scratch: lifScratchBytes().
  * maxSpikes as in the forward: the row path recomputes s_{t−1} from v_{t−1} (bit-identical to the forward's
  * spikes) instead of reading the spikes array. gsRow: 1 when gS is [T, ·] (row stride ld), 0 when gS is one
  * row of N values used at every step (LifBackwardAttrs.gSP, expanded to N by backend.ts).
+ * zero = 1: the zero reset (docs/gradients.md §5). dTheta ([P], 0 when absent): the threshold gradient (§6),
+ * with the reset's θ-path when thetaInReset = 1. Either runs the general sweep lifBwdExt4.
  */
 export function lifBackward(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
   dx: usize, dv0: usize, spikes: usize, v0: usize, dAlpha: usize, T: i32, N: i32, P: i32, exodus: i32,
   kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, scratch: usize, maxSpikes: i32, ld: i32,
-  gsRow: i32): void {
+  gsRow: i32, zero: i32, dTheta: usize, thetaInReset: i32): void {
   ROW = ld > 0 ? ld : N;
   // gS's row step in bytes: a full [T, ·] array, or 0 for one row used at every step (gsRow == 0).
   const gsStep: usize = gsRow != 0 ? <usize>ROW << 2 : 0;
   if (dAlpha) memory.fill(dAlpha, 0, <usize>P << 2);
+  if (dTheta) memory.fill(dTheta, 0, <usize>P << 2);
   if (T <= 0) {
     for (let n = 0; n < N; n++) store<f32>(dv0 + (<usize>n << 2), 0);
     return;
   }
   let n = 0;
+  if (zero != 0 || dTheta != 0) {
+    const ex = exodus != 0, zr = zero != 0, tr = thetaInReset != 0;
+    // dα on this path needs only v0 (spikes are recomputed from v)
+    const dA = v0 ? dAlpha : 0;
+    for (; n + 4 <= N; n += 4)
+      lifBwdExt4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dA, dTheta, T, P, ex, zr, tr, maxSpikes, kind, q0, q1, q2, q3, q4, q5, n, false, gsStep);
+    for (; n < N; n++)
+      lifBwdExt4(gS, gV, v, alpha, theta, sub, minV, dx, dv0, v0, dA, dTheta, T, P, ex, zr, tr, maxSpikes, kind, q0, q1, q2, q3, q4, q5, n, true, gsStep);
+    return;
+  }
   if (P == 1 || (P & 3) == 0) {
     n = N & ~3;
     // One specialised copy per surrogate kind (type-encoded, see kindOf).
