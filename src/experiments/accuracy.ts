@@ -6,15 +6,17 @@
  */
 import { setBackendSync } from "../kernels/registry.js";
 import type { GradientEngine } from "../neurons/dynamics.js";
-import { noGrad } from "../tensor/autograd.js";
-import { backward } from "../tensor/grad.js";
-import { tidy } from "../tensor/memory.js";
-import { max, softmaxCrossEntropy, tensor } from "../tensor/ops/index.js";
-import type { Tensor } from "../tensor/tensor.js";
-import { Rng } from "../util/rng.js";
-import { DEFAULT_NEURON, initWeights, meanSd, mlpSpecs, SpikingNet, type LayerSpec, type NeuronConfig } from "./net.js";
+import { accuracyOf, fitSteps } from "../train/fit.js";
+import type { ModelConfig } from "../train/models/presets.js";
+import { Adam, SGD } from "../train/optim.js";
+import { NmnistSimBinnedTask } from "../train/tasks/nmnist-sim-binned.js";
+import { OrderBurstTask } from "../train/tasks/order-burst.js";
+import type { FrameTask } from "../train/tasks/frames.js";
+import type { Task } from "../train/tasks/index.js";
+import { meanSd } from "../util/stats.js";
+import { countBaseline } from "./baseline.js";
+import { buildWithWeights, DEFAULT_NEURON, disposeModel, initWeights, mlpConfig, type NeuronConfig } from "./models.js";
 import { barChart } from "./svg.js";
-import { batchOf, countBaseline, nmnistSim, orderBurst, type Dataset } from "./tasks.js";
 
 export type OptimizerName = "adam" | "sgd";
 
@@ -67,11 +69,12 @@ export interface AccuracyResult {
   seconds: number;
 }
 
-interface TaskSetup {
-  train: Dataset;
-  val: Dataset;
-  test: Dataset;
-  specs: LayerSpec[];
+export interface TaskSetup {
+  /** Evaluates on the test split; `val` is the same data evaluating on the validation split. */
+  task: Task;
+  val: Task;
+  /** The network for gradScale 1; variants change only the neurons' surrogate scale. */
+  sizes: number[];
   neuron: NeuronConfig;
   gain: number[];
   epochs: number;
@@ -81,54 +84,13 @@ interface TaskSetup {
   description: string;
 }
 
-/** Adam / SGD-with-momentum on CPU arrays (kept private so the experiment does not track src/train's API). */
-class Optim {
-  private m: Float64Array[];
-  private v: Float64Array[];
-  private t = 0;
-  constructor(
-    private readonly params: Tensor[],
-    private readonly kind: OptimizerName,
-    private readonly lr: number,
-  ) {
-    this.m = params.map((p) => new Float64Array(p.size));
-    this.v = params.map((p) => new Float64Array(p.size));
-  }
-  step(): void {
-    this.t++;
-    const b1 = 0.9;
-    const b2 = 0.999;
-    this.params.forEach((p, i) => {
-      if (!p.grad) return;
-      const g = p.grad.dataSync();
-      const w = p.dataSync();
-      const m = this.m[i]!;
-      const v = this.v[i]!;
-      for (let j = 0; j < w.length; j++) {
-        const gj = g[j]!;
-        if (this.kind === "adam") {
-          m[j] = b1 * m[j]! + (1 - b1) * gj;
-          v[j] = b2 * v[j]! + (1 - b2) * gj * gj;
-          const mh = m[j]! / (1 - b1 ** this.t);
-          const vh = v[j]! / (1 - b2 ** this.t);
-          w[j] = w[j]! - (this.lr * mh) / (Math.sqrt(vh) + 1e-8);
-        } else {
-          m[j] = 0.9 * m[j]! + gj;
-          w[j] = w[j]! - this.lr * m[j]!;
-        }
-      }
-      p.backend.upload(p.buf, w);
-    });
-  }
-}
-
-function setup(task: "order-burst" | "nmnist-sim", quick: boolean): TaskSetup {
-  if (task === "order-burst") {
+export function setup(name: "order-burst" | "nmnist-sim", quick: boolean): TaskSetup {
+  if (name === "order-burst") {
+    const task: FrameTask = new OrderBurstTask({ sizes: { train: 3000, val: quick ? 128 : 512, test: quick ? 256 : 1024 } });
     return {
-      train: orderBurst({ split: "train", n: 3000 }),
-      val: orderBurst({ split: "val", n: quick ? 128 : 512 }),
-      test: orderBurst({ split: "test", n: quick ? 256 : 1024 }),
-      specs: mlpSpecs([32, 64, 64, 4], true),
+      task,
+      val: task.evaluatingOn("val"),
+      sizes: [32, 64, 64, 4],
       // LIF τ = 50 steps (the paper's DVS τ): the membrane remembers the first burst across gaps of up to 60
       // steps, and neurons spike and reset several times inside that window (data-formats §4b). τ = 30 gave 80 %.
       neuron: { ...DEFAULT_NEURON, tauMem: 50 },
@@ -141,11 +103,11 @@ function setup(task: "order-burst" | "nmnist-sim", quick: boolean): TaskSetup {
       description: "order-burst (src/data, task seed 1): 32 ch, T=150, classes AB/BA/AA'/BB', gap 20–60 steps; net 32→64→64 LIF(τ=50)→4 Linear readout, CE on max-over-time; 3000 train samples",
     };
   }
+  const task: FrameTask = new NmnistSimBinnedTask({ sizes: { train: quick ? 400 : 1500, val: quick ? 100 : 300, test: quick ? 200 : 600 } });
   return {
-    train: nmnistSim({ n: quick ? 400 : 1500, split: "train" }),
-    val: nmnistSim({ n: quick ? 100 : 300, split: "val" }),
-    test: nmnistSim({ n: quick ? 200 : 600, split: "test" }),
-    specs: mlpSpecs([578, 128, 10], true),
+    task,
+    val: task.evaluatingOn("val"),
+    sizes: [578, 128, 10],
     neuron: { ...DEFAULT_NEURON, tauMem: 20 },
     gain: [3, 1],
     epochs: quick ? 3 : 8,
@@ -155,28 +117,11 @@ function setup(task: "order-burst" | "nmnist-sim", quick: boolean): TaskSetup {
   };
 }
 
-function evaluate(net: SpikingNet, ds: Dataset): number {
-  let ok = 0;
-  const B = 64;
-  for (let s = 0; s < ds.n; s += B) {
-    const idx = Array.from({ length: Math.min(B, ds.n - s) }, (_, i) => s + i);
-    net.resetStates();
-    tidy(() =>
-      noGrad(() => {
-        const y = max(net.forward(tensor(batchOf(ds, idx), [ds.T, idx.length, ds.F])), 0);
-        const d = y.dataSync();
-        const K = ds.classes;
-        idx.forEach((i, b) => {
-          let best = 0;
-          for (let k = 1; k < K; k++) if (d[b * K + k]! > d[b * K + best]!) best = k;
-          if (best === ds.labels[i]) ok++;
-        });
-      }),
-    );
-  }
-  return ok / ds.n;
+function modelConfig(s: TaskSetup, gradScale: number): ModelConfig {
+  return mlpConfig(s.sizes, { ...s.neuron, gradScale }, { readout: true, loss: { name: "ce-max" }, inputShape: s.task.inputShape });
 }
 
+/** One training run: the seed fixes the initial weights and the batch order, equal for every engine. */
 export function trainOne(
   s: TaskSetup,
   v: Variant,
@@ -185,37 +130,15 @@ export function trainOne(
   lr: number,
 ): { valAcc: number; testAcc: number; finalLoss: number; seconds: number } {
   const t0 = performance.now();
-  const ws = initWeights(s.specs, 100 + seed, s.gain); // same initial weights for every engine of a seed
-  const net = new SpikingNet(ws, v.engine, { ...s.neuron, gradScale: v.gradScale });
-  const opt = new Optim(net.weights, optimizer, lr);
-  const order = Array.from({ length: s.train.n }, (_, i) => i);
-  const rng = new Rng(500 + seed); // same batch order for every engine of a seed
-  let lastLoss = NaN;
-  for (let e = 0; e < s.epochs; e++) {
-    rng.shuffle(order);
-    let sumLoss = 0;
-    let nb = 0;
-    for (let b = 0; b + s.batch <= order.length; b += s.batch) {
-      const idx = order.slice(b, b + s.batch);
-      net.resetStates();
-      net.zeroGrad();
-      tidy(() => {
-        const y = net.forward(tensor(batchOf(s.train, idx), [s.train.T, s.batch, s.train.F]));
-        // CE on the readout's max over time (the paper's SHD/SSC loss)
-        const loss = softmaxCrossEntropy(max(y, 0), Array.from(idx, (i) => s.train.labels[i]!));
-        backward(loss);
-        sumLoss += loss.item();
-        nb++;
-      });
-      opt.step();
-    }
-    lastLoss = sumLoss / nb;
-  }
-  net.zeroGrad();
-  const valAcc = evaluate(net, s.val);
-  const testAcc = evaluate(net, s.test);
-  net.dispose();
-  return { valAcc, testAcc, finalLoss: lastLoss, seconds: (performance.now() - t0) / 1000 };
+  const cfg = modelConfig(s, v.gradScale);
+  const model = buildWithWeights(cfg, v.engine, initWeights(cfg, 100 + seed, s.gain));
+  const opt = optimizer === "adam" ? new Adam(model.parameters(), { lr }) : new SGD(model.parameters(), { lr, momentum: 0.9 });
+  const losses = fitSteps(model, s.task, { optimizer: opt, loss: cfg.loss, epochs: s.epochs, batchSize: s.batch, seed: 500 + seed });
+  const valAcc = accuracyOf(model, s.val, "test", cfg.loss);
+  const testAcc = accuracyOf(model, s.task, "test", cfg.loss);
+  opt.dispose();
+  disposeModel(model);
+  return { valAcc, testAcc, finalLoss: losses.at(-1) ?? NaN, seconds: (performance.now() - t0) / 1000 };
 }
 
 export function runAccuracy(o: AccuracyOptions = {}): AccuracyResult {
@@ -242,7 +165,7 @@ export function runAccuracy(o: AccuracyOptions = {}): AccuracyResult {
     if (o.epochs) s.epochs = o.epochs;
     const lr = o.lr ?? s.lr[optimizer];
     taskDesc[task] = s.description;
-    const base = countBaseline(s.train, s.test);
+    const base = countBaseline(s.task);
     log(`${task}: count/rate baseline (logistic regression on per-channel counts) = ${(100 * base).toFixed(1)} %`);
     for (const v of variants) {
       for (let seed = 0; seed < seeds; seed++) {
@@ -260,7 +183,7 @@ export function runAccuracy(o: AccuracyOptions = {}): AccuracyResult {
       const { mean, sd } = meanSd(accs);
       return { variant: v.name, mean, sd, accs, valMean: meanSd(rs.map((r) => r.valAcc)).mean, seconds: rs.reduce((a, r) => a + r.seconds, 0) / rs.length };
     });
-    summary.push({ task, lr, countBaseline: base, chance: 1 / s.train.classes, slayerBestScale: best.sc, rows });
+    summary.push({ task, lr, countBaseline: base, chance: 1 / s.task.classes, slayerBestScale: best.sc, rows });
   }
   return {
     config: { quick, seeds, optimizer, slayerScales, tasks: taskDesc },

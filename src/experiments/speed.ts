@@ -10,10 +10,11 @@ import type { GradientEngine } from "../neurons/dynamics.js";
 import { backward } from "../tensor/grad.js";
 import { tidy } from "../tensor/memory.js";
 import { sum, tensor } from "../tensor/ops/index.js";
+import type { ModelConfig } from "../train/models/presets.js";
 import { Rng } from "../util/rng.js";
-import { DEFAULT_NEURON, dvsConvSpecs, initWeights, mlpSpecs, SpikingNet, type LayerSpec } from "./net.js";
-import { barChart } from "./svg.js";
 import { median } from "../util/stats.js";
+import { buildWithWeights, DEFAULT_NEURON, disposeModel, dvsConvConfig, initWeights, mlpConfig, neuronsPerStep, type NeuronConfig } from "./models.js";
+import { barChart } from "./svg.js";
 
 export const BENCH_ENGINES: GradientEngine[] = ["exodus", "slayer", "bptt"];
 
@@ -52,14 +53,13 @@ export interface BenchResult {
 interface CaseDef {
   name: string;
   description: string;
-  specs: LayerSpec[];
+  model: ModelConfig;
   inShape: number[];
   T: number;
   B: number;
   /** Bernoulli rate of input spikes; −1 = randn, −2 = uniform(0, 0.5) currents. */
   inputRate: number;
   gain: number;
-  neuron: typeof DEFAULT_NEURON;
   /** [repeats, warm-up round?]; the largest case is measured once, cold. */
   reps: [number, boolean];
   /** No synaptic layer: the input (requiring grad) goes straight into one LIF layer, isolating the neuron engines. */
@@ -76,7 +76,7 @@ const MB = 1024 * 1024;
  * measured cold once.
  */
 function timeCase(def: CaseDef, engines: GradientEngine[], xData: Float32Array): Partial<Record<GradientEngine, EngineTiming>> {
-  const ws = initWeights(def.specs, 11, def.gain);
+  const ws = initWeights(def.model, 11, def.gain);
   const be = currentBackend();
   const [reps, warm] = def.reps;
   const st = engines.map((engine) => ({ engine, fwd: [] as number[], bwd: [] as number[], peak: 0, saved: 0, steps: 0 }));
@@ -84,10 +84,10 @@ function timeCase(def: CaseDef, engines: GradientEngine[], xData: Float32Array):
     for (const e of st) {
       // A fresh net per run (same weights): only one engine's buffers are alive at a time, which keeps the
       // wasm arena (32-bit, pools never shrink) from running out on the N=4096 cases.
-      const net = new SpikingNet(ws, e.engine, def.neuron);
+      const net = buildWithWeights(def.model, e.engine, ws);
       // LIF-only: the one layer's neuron, fed the raw input (the Linear weights are built but unused)
-      const lifOnly = def.lifOnly ? net.neurons[0]! : null;
-      e.steps = net.neuronSteps(def.T, def.B);
+      const lifOnly = def.lifOnly ? net.at(1) : null;
+      e.steps = neuronsPerStep(def.model) * def.T * def.B;
       const before = be.memoryStats().bytesInUse;
       tidy(() => {
         const x = tensor(xData, def.inShape, { requiresGrad: !!lifOnly });
@@ -106,7 +106,7 @@ function timeCase(def: CaseDef, engines: GradientEngine[], xData: Float32Array):
         }
       });
       net.zeroGrad();
-      net.dispose();
+      disposeModel(net);
     }
   }
   const out: Partial<Record<GradientEngine, EngineTiming>> = {};
@@ -130,7 +130,8 @@ function timeCase(def: CaseDef, engines: GradientEngine[], xData: Float32Array):
 }
 
 function caseDefs(quick: boolean): CaseDef[] {
-  const lif = { ...DEFAULT_NEURON, tauMem: 10, singleSpike: false }; // ON benchmark: LIF(tau_mem=10), MultiSpike default
+  const lif: NeuronConfig = { ...DEFAULT_NEURON, tauMem: 10, singleSpike: false }; // ON benchmark: LIF(tau_mem=10), MultiSpike default
+  const stack = (sizes: number[], n: NeuronConfig, readout: boolean) => mlpConfig(sizes, n, { readout, loss: { name: "ce-count" } });
   const all = (n: number): [number, boolean] => [n, true];
   const defs: CaseDef[] = [];
   const Ns = quick ? [256, 512] : [512, 1024, 4096];
@@ -139,13 +140,12 @@ function caseDefs(quick: boolean): CaseDef[] {
     defs.push({
       name: `linear${N}+lif`,
       description: `Linear(${N}→${N}, no bias)+LIF(τ=10), B=16, T=${T}, input randn, loss = Σ output (Open Neuromorphic config)`,
-      specs: mlpSpecs([N, N], false),
+      model: stack([N, N], lif, false),
       inShape: [T, 16, N],
       T,
       B: 16,
       inputRate: -1,
       gain: 1,
-      neuron: lif,
       // N=4096 is ~270 GFLOP of gemm per forward: one cold measurement per engine
       reps: N >= 4096 ? [1, false] : N >= 1024 ? all(3) : all(quick ? 2 : 5),
     });
@@ -154,13 +154,12 @@ function caseDefs(quick: boolean): CaseDef[] {
   defs.push({
     name: `lif${lifN}-only`,
     description: `LIF(τ=10) alone on input [T=${T}, B=16, ${lifN}] (uniform 0–0.5, requires grad), loss = Σ output: the neuron engines without the gemm`,
-    specs: mlpSpecs([lifN, lifN], false),
+    model: stack([lifN, lifN], lif, false),
     inShape: [T, 16, lifN],
     T,
     B: 16,
     inputRate: -2,
     gain: 1,
-    neuron: lif,
     lifOnly: true,
     reps: all(5),
   });
@@ -169,13 +168,12 @@ function caseDefs(quick: boolean): CaseDef[] {
   defs.push({
     name: "shd-mlp",
     description: `SHD net 100→128→128→128 LIF→20 Linear readout, T=${shdT}, B=${shdB}, Bernoulli(0.05) input, IAF-like τ=1e5, SingleSpike, loss = Σ readout`,
-    specs: mlpSpecs([100, 128, 128, 128, 20], true),
+    model: stack([100, 128, 128, 128, 20], { ...DEFAULT_NEURON, tauMem: 1e5 }, true),
     inShape: [shdT, shdB, 100],
     T: shdT,
     B: shdB,
     inputRate: 0.05,
     gain: 3,
-    neuron: { ...DEFAULT_NEURON, tauMem: 1e5 },
     reps: all(quick ? 2 : 3),
   });
   const size = quick ? 16 : 32;
@@ -184,13 +182,12 @@ function caseDefs(quick: boolean): CaseDef[] {
   defs.push({
     name: "dvs-conv",
     description: `DVS Gesture conv net scaled: ${size}×${size}×2 input (paper 64×64), 4 × [Conv3×3(no bias) → SumPool2 → IAF-like LIF], channels 4·2^i (paper base 2, 4 layers in the timing runs), Linear→11 LIF; T=${dT} (paper 300), B=${dB} (paper 16), Bernoulli(0.05) events`,
-    specs: dvsConvSpecs({ size, cIn: 2, base: 4, layers: 4, classes: 11 }),
+    model: dvsConvConfig({ size, cIn: 2, base: 4, layers: 4, classes: 11 }, { ...DEFAULT_NEURON, tauMem: 1e5, threshold: 0.25 }),
     inShape: [dT, dB, 2, size, size],
     T: dT,
     B: dB,
     inputRate: 0.05,
     gain: 3,
-    neuron: { ...DEFAULT_NEURON, tauMem: 1e5, threshold: 0.25 },
     reps: all(3),
   });
   // the 270-GFLOP, 2.5-GB N=4096 case last: the wasm arena only grows, so small cases go first
@@ -217,9 +214,7 @@ export function runBench(opts: { quick?: boolean; only?: string[]; engines?: Gra
   for (const def of caseDefs(quick)) {
     if (opts.only?.length && !opts.only.some((o) => def.name.includes(o))) continue;
     const x = input(def);
-    const probe = new SpikingNet(initWeights(def.specs, 11, def.gain), "exodus", def.neuron);
-    const c: BenchCase = { name: def.name, description: def.description, T: def.T, B: def.B, neuronSteps: probe.neuronSteps(def.T, def.B), engines: {} };
-    probe.dispose();
+    const c: BenchCase = { name: def.name, description: def.description, T: def.T, B: def.B, neuronSteps: neuronsPerStep(def.model) * def.T * def.B, engines: {} };
     log(`\n${def.name}: ${def.description}`);
     const run = engines.filter((e) => {
       const why = def.skip?.(e);

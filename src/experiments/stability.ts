@@ -7,11 +7,15 @@
 import { setBackendSync } from "../kernels/registry.js";
 import type { BackendName, DType } from "../kernels/contract.js";
 import type { GradientEngine } from "../neurons/dynamics.js";
+import { SpikingLayer } from "../neurons/spiking-layer.js";
 import { backward } from "../tensor/grad.js";
 import { tidy } from "../tensor/memory.js";
-import { softmaxCrossEntropy, sum, tensor } from "../tensor/ops/index.js";
+import { sum, tensor } from "../tensor/ops/index.js";
+import { computeLoss } from "../train/losses.js";
+import type { StTensor } from "../train/safetensors.js";
 import { Rng } from "../util/rng.js";
-import { cosine, DEFAULT_NEURON, initWeights, l2, mlpSpecs, relDiff, SpikingNet, type WeightSet } from "./net.js";
+import { cosine, l2, relDiff } from "../util/stats.js";
+import { buildWithWeights, DEFAULT_NEURON, disposeModel, initWeights, mlpConfig, synapticWeights } from "./models.js";
 import { lineChart, type LinePanel } from "./svg.js";
 
 export interface StabilityOptions {
@@ -83,34 +87,44 @@ function makeInput(T: number, B: number, F: number, seed: number, rate: number):
   return Float32Array.from({ length: T * B * F }, () => (rng.random() < rate ? 1 : 0));
 }
 
+/** The stacks of this experiment: Linear(no bias)+LIF throughout, CE on output spike counts. */
+function stackConfig(sizes: number[], neuron: { tauMem: number; gradScale: number; gradWidth: number }) {
+  return mlpConfig(sizes, { ...DEFAULT_NEURON, ...neuron }, { readout: false, loss: { name: "ce-count" } });
+}
+
 /** One forward/backward on each batch; returns per-layer norms (mean over batches), rates and the first batch's grads. */
 export function layerGradients(
-  ws: WeightSet,
+  sizes: number[],
+  weights: ReadonlyMap<string, StTensor>,
   engine: GradientEngine,
   neuron: { tauMem: number; gradScale: number; gradWidth: number },
   inputs: Float32Array[],
   shape: { T: number; B: number; F: number; classes: number },
-  opts: { dtype?: DType; backend?: BackendName } = {},
+  opts: { dtype?: DType } = {},
 ): { norms: number[]; rates: number[]; first: Float64Array[] } {
-  const net = new SpikingNet(ws, engine, { ...DEFAULT_NEURON, ...neuron }, opts);
-  const norms = new Array<number>(ws.specs.length).fill(0);
+  const cfg = stackConfig(sizes, neuron);
+  const model = buildWithWeights(cfg, engine, weights, opts.dtype);
+  const ws = synapticWeights(model).map(([, w]) => w);
+  const spiking = model.layers.filter((m): m is SpikingLayer => m instanceof SpikingLayer);
+  const norms = new Array<number>(ws.length).fill(0);
   let rates: number[] = [];
   let first: Float64Array[] = [];
   inputs.forEach((x, bi) => {
-    net.resetStates();
-    net.zeroGrad();
+    model.resetStates();
+    model.zeroGrad();
     const labels = Array.from({ length: shape.B }, (_, i) => (i + bi) % shape.classes);
     tidy(() => {
-      const outs = net.forwardAll(tensor(x, [shape.T, shape.B, shape.F], { dtype: opts.dtype, backend: opts.backend }));
-      if (bi === 0) rates = outs.map((o) => sum(o).item() / o.size);
+      const y = model.forward(tensor(x, [shape.T, shape.B, shape.F], { dtype: opts.dtype }));
+      if (bi === 0) rates = spiking.map((l) => sum(l.lastSpikes!).item() / l.lastSpikes!.size);
       // CE on output spike counts (the DVS experiment's loss on Σ_t output)
-      backward(softmaxCrossEntropy(sum(outs.at(-1)!, 0), labels));
+      backward(computeLoss(cfg.loss, y, labels));
     });
-    const g = net.grads();
+    // zeros when a layer got no gradient
+    const g = ws.map((w) => (w.grad ? Float64Array.from(w.grad.dataSync()) : new Float64Array(w.size)));
     if (bi === 0) first = g;
     g.forEach((a, l) => (norms[l]! += l2(a) / inputs.length));
   });
-  net.dispose();
+  disposeModel(model);
   return { norms, rates, first };
 }
 
@@ -155,15 +169,15 @@ export function runStability(o: StabilityOptions = {}): StabilityResult {
   const runs: StabilityRun[] = [];
   const cos: CosineRow[] = [];
   for (const depth of cfg.depths) {
-    const specs = mlpSpecs([F, ...new Array<number>(depth - 1).fill(cfg.hidden), classes], false);
+    const sizes = [F, ...new Array<number>(depth - 1).fill(cfg.hidden), classes];
     // gain 1.5/√fanIn keeps every layer firing at ≈5–10 % with θ = 1 (checked in `rates`)
-    const ws = initWeights(specs, cfg.seed, 1.5);
+    const ws = initWeights(stackConfig(sizes, DEFAULT_NEURON), cfg.seed, 1.5);
     for (const tau of cfg.taus) {
       for (const width of cfg.widths) {
         const firsts = new Map<string, Float64Array>();
         for (const engine of ENGINES) {
           for (const scale of cfg.scales) {
-            const g = layerGradients(ws, engine, { tauMem: tau, gradScale: scale, gradWidth: width }, inputs, { T: cfg.T, B: cfg.batch, F, classes });
+            const g = layerGradients(sizes, ws, engine, { tauMem: tau, gradScale: scale, gradWidth: width }, inputs, { T: cfg.T, B: cfg.batch, F, classes });
             runs.push({ depth, tauMem: tau, gradWidth: width, gradScale: scale, engine, norms: g.norms, rates: g.rates });
             firsts.set(`${engine}|${scale}`, g.first[0]!);
             log(`stability depth=${depth} tau=${tau} width=${width} ${engine.padEnd(6)} scale=${scale}: ‖∇W_l‖ = ${g.norms.map((n) => n.toExponential(2)).join(" ")}`);
@@ -187,14 +201,14 @@ export function runStability(o: StabilityOptions = {}): StabilityResult {
   // scale invariance should appear only for long sequences. Measured on the 6-layer IAF-like stack.
   const lengthSweep: StabilityResult["lengthSweep"] = [];
   {
-    const specs = mlpSpecs([F, ...new Array<number>(5).fill(cfg.hidden), classes], false);
-    const ws = initWeights(specs, cfg.seed, 1.5);
+    const sizes = [F, ...new Array<number>(5).fill(cfg.hidden), classes];
+    const ws = initWeights(stackConfig(sizes, DEFAULT_NEURON), cfg.seed, 1.5);
     for (const T of cfg.lengths) {
       const lin = [makeInput(T, 8, F, cfg.seed * 1000 + 500, 0.1)];
       const lr: StabilityRun[] = [];
       for (const engine of ENGINES) {
         for (const scale of cfg.scales) {
-          const g = layerGradients(ws, engine, { tauMem: 1e5, gradScale: scale, gradWidth: 0.5 }, lin, { T, B: 8, F, classes });
+          const g = layerGradients(sizes, ws, engine, { tauMem: 1e5, gradScale: scale, gradWidth: 0.5 }, lin, { T, B: 8, F, classes });
           lr.push({ depth: 6, tauMem: 1e5, gradWidth: 0.5, gradScale: scale, engine, norms: g.norms, rates: g.rates });
         }
       }
@@ -208,15 +222,15 @@ export function runStability(o: StabilityOptions = {}): StabilityResult {
   const cd = 6;
   const cT = quick ? 40 : 80;
   const cF = 24;
-  const cspecs = mlpSpecs([cF, ...new Array<number>(cd - 1).fill(cF), classes], false);
-  const cws = initWeights(cspecs, cfg.seed + 7, 1.5);
+  const csizes = [cF, ...new Array<number>(cd - 1).fill(cF), classes];
+  const cws = initWeights(stackConfig(csizes, DEFAULT_NEURON), cfg.seed + 7, 1.5);
   const cin = [makeInput(cT, 4, cF, cfg.seed + 99, 0.15)];
   for (const [dtype, backend] of [["float64", "ref"], ["float32", "wasm"]] as const) {
     setBackendSync(backend);
     const n = { tauMem: 20, gradScale: 1, gradWidth: 0.5 };
     const shape = { T: cT, B: 4, F: cF, classes };
-    const ex = layerGradients(cws, "exodus", n, cin, shape, { dtype, backend }).first;
-    const bp = layerGradients(cws, "bptt", n, cin, shape, { dtype, backend }).first;
+    const ex = layerGradients(csizes, cws, "exodus", n, cin, shape, { dtype }).first;
+    const bp = layerGradients(csizes, cws, "bptt", n, cin, shape, { dtype }).first;
     const maxRel = Math.max(...ex.map((g, l) => relDiff(g, bp[l]!)));
     checks.push({ dtype, backend, depth: cd, T: cT, maxRel });
     log(`EXODUS vs BPTT (${cd} layers, T=${cT}, ${dtype} ${backend}): max rel diff of weight grads ${maxRel.toExponential(2)}`);

@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { runStability, type StabilityResult } from "../../src/experiments/stability.js";
 import { runAccuracy } from "../../src/experiments/accuracy.js";
-import { orderBurst, counts } from "../../src/experiments/tasks.js";
+import { countFeatures } from "../../src/experiments/baseline.js";
+import { OrderBurstTask } from "../../src/train/tasks/order-burst.js";
 
 let stab: StabilityResult | null = null;
 function stability(): StabilityResult {
@@ -73,8 +74,8 @@ test("stability --quick: first-iteration gradients — SLAYER's direction ignore
 });
 
 test("order-burst: AB and BA have identical per-channel count distributions (the task is temporal)", () => {
-  const ds = orderBurst({ split: "train", n: 800 });
-  const c = counts(ds);
+  const ds = countFeatures(new OrderBurstTask({ sizes: { train: 800 } }), "train");
+  const c = ds.x;
   const mean = (cls: number) => {
     const m = new Float64Array(ds.F);
     let k = 0;
