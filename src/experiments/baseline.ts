@@ -3,7 +3,7 @@
  * per-channel spike counts, full-batch gradient descent) fed from any Task. A spiking network that beats
  * it must be using spike timing.
  */
-import type { Split, Task } from "../train/tasks/index.js";
+import { encodeNow, type Split, type Task } from "../train/tasks/types.js";
 import { Rng } from "../util/rng.js";
 
 /** Per-sample per-channel spike counts Σ_t x: [n, F] sample-major, with the labels. */
@@ -17,7 +17,7 @@ export function countFeatures(task: Task, split: Split): { x: Float64Array; labe
   for (let s = 0; s < n; s += chunk) {
     const idx = Array.from({ length: Math.min(chunk, n - s) }, (_, i) => s + i);
     const B = idx.length;
-    const d = task.encode(split, idx, rng);
+    const d = encodeNow(task, split, idx, rng);
     for (let t = 0; t < task.T; t++) for (let b = 0; b < B; b++) for (let f = 0; f < F; f++) x[(s + b) * F + f]! += d[(t * B + b) * F + f]!;
     idx.forEach((i) => (labels[i] = task.label(split, i)));
   }

@@ -15,6 +15,7 @@ import type { LossSpec } from "../train/losses.js";
 import { buildModel, type LayerSpec, type ModelConfig } from "../train/models/presets.js";
 import type { StTensor } from "../train/safetensors.js";
 import { Rng } from "../util/rng.js";
+import { pair } from "../layers/conv2d.js";
 
 export interface NeuronConfig {
   tauMem: number;
@@ -74,11 +75,11 @@ export function neuronsPerStep(cfg: ModelConfig): number {
   for (const l of cfg.layers) {
     if (l.type === "linear") shape = [l.out];
     else if (l.type === "conv2d") {
-      const k = l.kernel, p = l.padding ?? 0, s = l.stride ?? 1;
-      shape = [l.out, Math.floor((shape[1]! + 2 * p - k) / s) + 1, Math.floor((shape[2]! + 2 * p - k) / s) + 1];
+      const [kh, kw] = pair(l.kernel, 1), [ph, pw] = pair(l.padding, 0), [sh, sw] = pair(l.stride, 1);
+      shape = [l.out, Math.floor((shape[1]! + 2 * ph - kh) / sh) + 1, Math.floor((shape[2]! + 2 * pw - kw) / sw) + 1];
     } else if (l.type === "sumpool2d" || l.type === "avgpool2d") {
-      const s = l.stride ?? l.kernel;
-      shape = [shape[0]!, Math.floor((shape[1]! - l.kernel) / s) + 1, Math.floor((shape[2]! - l.kernel) / s) + 1];
+      const [kh, kw] = pair(l.kernel, 1), [sh, sw] = pair(l.stride ?? l.kernel, 1);
+      shape = [shape[0]!, Math.floor((shape[1]! - kh) / sh) + 1, Math.floor((shape[2]! - kw) / sw) + 1];
     } else if (l.type === "flatten") shape = [shape.reduce((a, b) => a * b, 1)];
     else if (l.type === "lif" || l.type === "iaf") n += shape.reduce((a, b) => a * b, 1);
   }

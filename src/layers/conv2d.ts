@@ -21,7 +21,8 @@ export interface Conv2dOptions extends InitOptions {
   sparseInput?: boolean;
 }
 
-const pair = (v: Pair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === "number" ? [v, v] : v);
+/** A kernel size, stride or padding as (rows, columns). */
+export const pair = (v: Pair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === "number" ? [v, v] : v);
 
 export class Conv2d extends Module {
   readonly kernelSize: [number, number];

@@ -16,7 +16,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { Rng } from "../util/rng.js";
 import { computeLoss, scoresOf, type LossSpec } from "./losses.js";
 import type { Optimizer } from "./optim.js";
-import type { Split, Task } from "./tasks/index.js";
+import { encodeNow, type Split, type Task } from "./tasks/types.js";
 
 export interface FitOptions {
   optimizer: Optimizer;
@@ -32,7 +32,7 @@ export interface FitOptions {
 }
 
 function batchTensor(task: Task, split: Split, idx: readonly number[], rng: Rng, dtype: DType): Tensor {
-  return tensor(task.encode(split, idx, rng), [task.T, idx.length, ...task.inputShape], { dtype });
+  return tensor(encodeNow(task, split, idx, rng), [task.T, idx.length, ...task.inputShape], { dtype });
 }
 
 /** Trains `model` in place; returns the mean training loss of every epoch. */

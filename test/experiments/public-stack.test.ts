@@ -16,7 +16,7 @@ import { tidy } from "../../src/tensor/memory.js";
 import { tensor } from "../../src/tensor/ops/index.js";
 import { accuracyOf, fitSteps } from "../../src/train/fit.js";
 import { Adam } from "../../src/train/optim.js";
-import type { Split, Task } from "../../src/train/tasks/index.js";
+import { encodeNow, type Split, type Task } from "../../src/train/tasks/types.js";
 import { NmnistSimBinnedTask } from "../../src/train/tasks/nmnist-sim-binned.js";
 import { OrderBurstTask } from "../../src/train/tasks/order-burst.js";
 import { countBaseline } from "../../src/experiments/baseline.js";
@@ -49,7 +49,7 @@ test("OrderBurstTask: encode is the generator's time-major data; evaluatingOn('v
     assert.equal(view.size(s), N);
     // a batch in a shuffled order: sample idx[b] must land in column b
     const idx = [N - 1, 0, 2];
-    const x = view.encode(s, idx, new Rng(0));
+    const x = encodeNow(view, s, idx, new Rng(0));
     idx.forEach((i, b) => {
       assert.equal(view.label(s, i), g.labels[i]);
       for (let t = 0; t < T; t++) for (let c = 0; c < C; c++) assert.equal(x[(t * idx.length + b) * C + c], g.x[(t * N + i) * C + c]);
@@ -64,7 +64,7 @@ test("NmnistSimBinnedTask: every simulated event counted once, in the bin t·T/3
   const task = new NmnistSimBinnedTask({ sizes: { test: 2 } });
   const ref = nmnistSim({ split: "test", count: 2 });
   assert.deepEqual(task.inputShape, [2, 17, 17]);
-  const x = task.encode("test", [0, 1], new Rng(0));
+  const x = encodeNow(task, "test", [0, 1], new Rng(0));
   const F = 2 * 17 * 17;
   ref.forEach((s, b) => {
     assert.equal(task.label("test", b), s.label);

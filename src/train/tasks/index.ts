@@ -8,3 +8,6 @@ export { EventTask, parseFactor, type EventDefaults } from "./event-task.js";
 export { MnistTask } from "./mnist.js";
 export { NmnistSimTask } from "./nmnist-sim.js";
 export { ToyTask } from "./toy.js";
+export { FrameTask } from "./frames.js";
+export { OrderBurstTask } from "./order-burst.js";
+export { NmnistSimBinnedTask } from "./nmnist-sim-binned.js";

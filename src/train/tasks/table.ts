@@ -6,6 +6,7 @@ import { ConfigError } from "../../errors.js";
 import { EventTask, type EventDefaults } from "./event-task.js";
 import { MnistTask } from "./mnist.js";
 import { NmnistSimTask } from "./nmnist-sim.js";
+import { OrderBurstTask } from "./order-burst.js";
 import { ToyTask } from "./toy.js";
 import type { Task, TaskOptions } from "./types.js";
 
@@ -82,6 +83,12 @@ export const TASK_TABLE = {
     defaults: { model: "dvs-gesture", lr: 1e-3, epochs: 20, batchSize: 16 },
     events: GESTURE_EVENTS,
     create: (o: TaskOptions) => EventTask.open("dvs-gesture", o, GESTURE_EVENTS),
+  },
+  "order-burst": {
+    summary: "two spike bursts whose order is the class (a temporal task a spike-count classifier cannot solve)",
+    defaults: { model: "mlp", lr: 2e-3, epochs: 10, batchSize: 64 },
+    // the accuracy experiment's sizes: 3,000 training samples, 1,024 held out
+    create: (o: TaskOptions) => new OrderBurstTask({ sizes: { train: o.limitTrain ?? 3000, test: o.limitTest ?? 1024 } }),
   },
   toy: {
     summary: "3 synthetic spike patterns on 12 channels (tests, smoke runs)",

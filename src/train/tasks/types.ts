@@ -3,6 +3,7 @@
  * time-major input. Everything a task is built from is plain JSON (TaskOptions), so a run's config.json
  * rebuilds it and a worker thread can build its own copy to prepare batches off the main thread.
  */
+import { ConfigError } from "../../errors.js";
 import type { Rng } from "../../util/rng.js";
 
 export type Split = "train" | "test";
@@ -41,4 +42,14 @@ export interface TaskOptions {
   downsample?: number;
   /** Event datasets: frame cache folder (default <exodus-snn home>/cache/frames). */
   cacheDir?: string;
+}
+
+/**
+ * task.encode for the synchronous loops (fitSteps, the count baseline): the in-memory tasks encode at once; a
+ * task that reads its samples from disk is refused with the fix.
+ */
+export function encodeNow(task: Task, split: Split, idx: readonly number[], rng: Rng): Float32Array {
+  const d = task.encode(split, idx, rng);
+  if (d instanceof Promise) throw new ConfigError(`task '${task.name}' reads its samples from disk (asynchronously); train it with the Trainer (exodus-snn train), not a synchronous loop`);
+  return d;
 }
