@@ -1,7 +1,8 @@
 /**
- * Data-pipeline throughput (not a test): events/s for each reader (N-MNIST .bin, AEDAT 3.1, SHD HDF5
- * through the h5wasm worker, IDX pixels/s) and for ToFrame, plus simulator rates. Prints a table and
- * a final JSON line. Run: npm run bench:data (node --import tsx bench/data.ts).
+ * Data-pipeline throughput (not a test): first, per task, the loader's samples/s (cold and warm frame cache)
+ * next to the samples/s a training step consumes (bench/loader.ts); then events/s for each reader (N-MNIST
+ * .bin, AEDAT 3.1, SHD HDF5 through the h5wasm worker, IDX pixels/s) and for ToFrame, plus simulator rates.
+ * Prints tables and a final JSON line. Run: npm run bench:data [-- --loader-only | --readers-only].
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -19,9 +20,10 @@ import { nmnistSimSample } from "../src/data/sim/nmnist-sim.js";
 import { orderBurst } from "../src/data/sim/order-burst.js";
 import { toFrame } from "../src/data/transforms/to-frame.js";
 import { Rng } from "../src/util/rng.js";
+import { loaderBench } from "./loader.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const shared = resolve(here, "..", "..", "shared", "data");
+const shared = resolve(here, "..", "test", "fixtures");
 
 interface Row {
   name: string;
@@ -59,6 +61,13 @@ function dvsStream(n: number, seed: number): Events {
     p.push(r.int(0, 2));
   }
   return makeEvents(x, y, t, p);
+}
+
+const args = process.argv.slice(2);
+const loaderRows = args.includes("--readers-only") ? [] : await loaderBench();
+if (args.includes("--loader-only")) {
+  console.log(JSON.stringify({ bench: "data", node: process.version, loader: loaderRows }));
+  process.exit(0);
 }
 
 const tmp = mkdtempSync(join(tmpdir(), "exodus-bench-"));
@@ -120,4 +129,4 @@ const fmt = (v: number): string => (v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >
 const w = Math.max(...rows.map((r) => r.name.length));
 console.log(`${"benchmark".padEnd(w)}  ${"rate".padStart(10)}  unit`);
 for (const r of rows) console.log(`${r.name.padEnd(w)}  ${fmt(r.rate).padStart(10)}  ${r.unit}`);
-console.log(JSON.stringify({ bench: "data", node: process.version, results: rows.map((r) => ({ name: r.name, unit: r.unit, rate: Math.round(r.rate) })) }));
+console.log(JSON.stringify({ bench: "data", node: process.version, loader: loaderRows, results: rows.map((r) => ({ name: r.name, unit: r.unit, rate: Math.round(r.rate) })) }));

@@ -45,7 +45,7 @@ async function engineTimes(T: number, n: number, epochs: number): Promise<void> 
   log("|---|---|---|---|---|");
   const res: [string, number][] = [];
   for (const g of ["exodus", "slayer", "bptt"] as const) {
-    const task = createTask("mnist-rate", { T, limitTrain: n, limitTest: 128 });
+    const task = await createTask("mnist-rate", { T, limitTrain: n, limitTest: 128 });
     const model = presetConfig("mlp-readout", task);
     const cfg: TrainConfig = { task: "mnist-rate", T, modelName: "mlp-readout", model, gradient: g, epochs, batchSize: 128, lr: 5e-3, seed: 1, optimizer: "adam", schedule: "cosine", device };
     const tr = new Trainer(buildModel(model, { gradient: g, seed: 1 }), task, cfg, null);

@@ -234,7 +234,7 @@ export function parseMd5Sums(text: string): Map<string, string> {
   return m;
 }
 
-async function gunzipTo(src: string, dest: string): Promise<void> {
+export async function gunzipTo(src: string, dest: string): Promise<void> {
   const tmp = `${dest}.${process.pid}.tmp`;
   try {
     await pipeline(createReadStream(src), createGunzip(), createWriteStream(tmp));

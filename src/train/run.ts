@@ -14,7 +14,9 @@ import { renderReport } from "../cli/report.js";
 import { saveModelWeightsAsync } from "./checkpoint.js";
 import { writeFileAtomic } from "./safetensors.js";
 import { buildModel } from "./models/presets.js";
-import { createTask, type Task } from "./tasks/index.js";
+import { InlineFeed, WorkerFeed, type BatchFeed } from "./feed.js";
+import { createTask } from "./tasks/table.js";
+import type { Task, TaskOptions } from "./tasks/types.js";
 import { Trainer, type TrainConfig } from "./trainer.js";
 
 export type DeviceName = "wasm" | "ref" | "webgpu" | "auto";
@@ -68,8 +70,22 @@ export function describeBackend(): string {
   return `wasm backend (${b.variant === "relaxed" ? "relaxed SIMD" : "SIMD"}, ${b.threads ?? 1} thread${b.threads === 1 ? "" : "s"})`;
 }
 
-export function taskFor(cfg: TrainConfig): Task {
-  return createTask(cfg.task, { encoding: cfg.encoding, T: cfg.T, maxShift: cfg.maxShift, limitTrain: cfg.limitTrain, limitTest: cfg.limitTest });
+/** The TaskOptions part of a run's config (what a worker needs to build the same task). */
+export function taskOptionsOf(cfg: TrainConfig): TaskOptions {
+  const { encoding, T, maxShift, limitTrain, limitTest, data, timeBins, timeWindowUs, downsample, cacheDir } = cfg;
+  return { encoding, T, maxShift, limitTrain, limitTest, data, timeBins, timeWindowUs, downsample, cacheDir };
+}
+
+export async function taskFor(cfg: TrainConfig): Promise<Task> {
+  return createTask(cfg.task, taskOptionsOf(cfg));
+}
+
+/**
+ * The batch feed of a run: a worker thread that prepares the next batches while a step trains ("worker",
+ * what the CLI uses), or encoding on this thread ("inline"). Both give the same batches.
+ */
+export async function feedFor(cfg: TrainConfig, task: Task, mode: "worker" | "inline" = "worker"): Promise<BatchFeed> {
+  return mode === "worker" ? WorkerFeed.start(cfg.task, taskOptionsOf(cfg)) : new InlineFeed(task);
 }
 
 export function modelFor(cfg: TrainConfig): Sequential {

@@ -32,15 +32,13 @@ import { clipGradNorm, gradNorm } from "./clip.js";
 import { computeLoss, scoresOf } from "./losses.js";
 import type { ModelConfig } from "./models/presets.js";
 import { Adam, AdamW, SGD, type Optimizer } from "./optim.js";
+import { InlineFeed, type BatchFeed } from "./feed.js";
 import { lrAt, type Schedule } from "./schedule.js";
-import type { Split, Task } from "./tasks/index.js";
+import type { Split, Task, TaskOptions } from "./tasks/types.js";
 
-export interface TrainConfig {
+/** A run's whole configuration (config.json of a run directory). The task's options are TaskOptions' fields. */
+export interface TrainConfig extends TaskOptions {
   task: string;
-  encoding?: "rate" | "latency";
-  T?: number;
-  /** Training-set random translation in pixels (mnist; default 1). */
-  maxShift?: number;
   modelName: string;
   model: ModelConfig;
   gradient: GradientEngine;
@@ -56,8 +54,6 @@ export interface TrainConfig {
   schedule: "cosine" | "constant";
   device: "wasm" | "ref" | "webgpu";
   dtype?: "float32" | "float64";
-  limitTrain?: number;
-  limitTest?: number;
 }
 
 export interface EpochMetrics {
@@ -180,6 +176,8 @@ export class Trainer {
     readonly cfg: TrainConfig,
     readonly outDir: string | null,
     readonly hooks: TrainerHooks = {},
+    /** Where batches come from (default: encoded on this thread; the CLI passes a WorkerFeed). */
+    readonly feed: BatchFeed = new InlineFeed(task),
   ) {
     if (!(Number.isInteger(cfg.batchSize) && cfg.batchSize > 0)) throw new ConfigError(`batch size must be a positive integer, got ${cfg.batchSize}`);
     if (!(Number.isInteger(cfg.epochs) && cfg.epochs >= 0)) throw new ConfigError(`epochs must be a non-negative integer, got ${cfg.epochs}`);
@@ -223,8 +221,7 @@ export class Trainer {
     return "the loss (all layer outputs are finite)";
   }
 
-  private batchInput(split: Split, idx: number[], rng: Rng): { x: Tensor; labels: number[] } {
-    const data = this.task.encode(split, idx, rng);
+  private batchInput(split: Split, idx: readonly number[], data: Float32Array): { x: Tensor; labels: number[] } {
     const x = tensor(data, [this.task.T, idx.length, ...this.task.inputShape], { dtype: this.cfg.dtype ?? "float32" });
     return { x, labels: idx.map((i) => this.task.label(split, i)) };
   }
@@ -274,7 +271,8 @@ export class Trainer {
     const n = task.size("train");
     const order = Array.from({ length: n }, (_, i) => i);
     new Rng(deriveSeed(cfg.seed, epoch, PURPOSE.shuffle)).shuffle(order);
-    const enc = new Rng(deriveSeed(cfg.seed, epoch, PURPOSE.encode));
+    const batches = Array.from({ length: this.stepsPerEpoch }, (_, s) => order.slice(s * cfg.batchSize, (s + 1) * cfg.batchSize));
+    const stream = this.feed.stream("train", batches, deriveSeed(cfg.seed, epoch, PURPOSE.encode));
     let di = 0;
     for (const [, m] of this.model.namedModules()) if (m instanceof Dropout) m.rng = new Rng(deriveSeed(cfg.seed, epoch, PURPOSE.dropout * 1000 + di++));
     this.model.train();
@@ -282,60 +280,65 @@ export class Trainer {
     let lossSum = 0, correct = 0, seen = 0, lr = cfg.lr;
     const spikeTot = new Array<number>(this.spiking.length).fill(0);
     const params = this.model.parameters();
-    for (let s = 0; s < this.stepsPerEpoch; s++) {
-      const idx = order.slice(s * cfg.batchSize, (s + 1) * cfg.batchSize);
-      lr = lrAt(this.schedule, cfg.lr, this.state.step);
-      this.optimizer.lr = lr;
-      const r = await tidyAsync(async () => {
-        const where = `epoch ${epoch + 1}, step ${s + 1}`;
-        this.model.resetStates();
-        const { x, labels } = this.batchInput("train", idx, enc);
-        const { y, outs } = this.forwardLayers(x);
-        const loss = computeLoss(cfg.model.loss, y, labels);
-        // CPU backends read for free: check the loss before backward and sum the gradient norm on the host
-        const host = !!loss.backend.downloadSync;
-        if (host) {
-          const lv = (await loss.data())[0]!;
-          if (!Number.isFinite(lv)) throw await this.lossError(lv, outs, where);
-        }
-        this.optimizer.zeroGrad();
-        backward(loss);
-        let norm: number | null = null;
-        let normSq: Tensor | null = null;
-        if (host) {
-          norm = cfg.clipNorm ? clipGradNorm(params, cfg.clipNorm) : gradNorm(params);
-        } else {
-          normSq = noGrad(() => gradNormSq(params));
-          if (cfg.clipNorm && normSq) {
-            // clipping needs the norm before the step: a second read on this path
-            const [l, n2] = await readAll([loss, normSq]);
-            if (!Number.isFinite(l![0]!)) throw await this.lossError(l![0]!, outs, where);
-            norm = Math.sqrt(n2![0]!);
-            normSq = null;
-            if (Number.isFinite(norm) && norm > cfg.clipNorm) {
-              const f = cfg.clipNorm / (norm + 1e-6);
-              for (const p of params) if (p.grad) run(p.grad.backend, "unary", { x: p.grad.buf, y: p.grad.buf }, { op: "scale", n: p.grad.size, p: f });
+    try {
+      for (let s = 0; s < this.stepsPerEpoch; s++) {
+        const idx = batches[s]!;
+        const data = await stream.next();
+        lr = lrAt(this.schedule, cfg.lr, this.state.step);
+        this.optimizer.lr = lr;
+        const r = await tidyAsync(async () => {
+          const where = `epoch ${epoch + 1}, step ${s + 1}`;
+          this.model.resetStates();
+          const { x, labels } = this.batchInput("train", idx, data);
+          const { y, outs } = this.forwardLayers(x);
+          const loss = computeLoss(cfg.model.loss, y, labels);
+          // CPU backends read for free: check the loss before backward and sum the gradient norm on the host
+          const host = !!loss.backend.downloadSync;
+          if (host) {
+            const lv = (await loss.data())[0]!;
+            if (!Number.isFinite(lv)) throw await this.lossError(lv, outs, where);
+          }
+          this.optimizer.zeroGrad();
+          backward(loss);
+          let norm: number | null = null;
+          let normSq: Tensor | null = null;
+          if (host) {
+            norm = cfg.clipNorm ? clipGradNorm(params, cfg.clipNorm) : gradNorm(params);
+          } else {
+            normSq = noGrad(() => gradNormSq(params));
+            if (cfg.clipNorm && normSq) {
+              // clipping needs the norm before the step: a second read on this path
+              const [l, n2] = await readAll([loss, normSq]);
+              if (!Number.isFinite(l![0]!)) throw await this.lossError(l![0]!, outs, where);
+              norm = Math.sqrt(n2![0]!);
+              normSq = null;
+              if (Number.isFinite(norm) && norm > cfg.clipNorm) {
+                const f = cfg.clipNorm / (norm + 1e-6);
+                for (const p of params) if (p.grad) run(p.grad.backend, "unary", { x: p.grad.buf, y: p.grad.buf }, { op: "scale", n: p.grad.size, p: f });
+              }
             }
           }
-        }
-        if (norm !== null && !Number.isFinite(norm)) throw await this.gradError(where);
-        this.optimizer.step();
-        const { sc, sp } = noGrad(() => ({ sc: scoresOf(cfg.model.loss, y), sp: this.spikeSumTensors() }));
-        const m = await this.readMetrics(normSq ? [loss, normSq] : [loss], sc, sp);
-        const lv = m.extra[0]![0]!;
-        if (!Number.isFinite(lv)) throw await this.lossError(lv, outs, where);
-        if (normSq && !Number.isFinite(m.extra[1]![0]!)) throw await this.gradError(where);
-        return { lv, ok: this.countCorrect(m.scores, sc.shape[1]!, labels), spikes: m.spikes };
-      });
-      this.state.step++;
-      lossSum += r.lv * idx.length;
-      correct += r.ok;
-      seen += idx.length;
-      r.spikes.forEach((v, i) => (spikeTot[i]! += v));
-      this.hooks.onStep?.({
-        epoch, step: s + 1, steps: this.stepsPerEpoch, loss: lossSum / seen, accuracy: correct / seen,
-        samplesPerSecond: seen / ((performance.now() - t0) / 1000),
-      });
+          if (norm !== null && !Number.isFinite(norm)) throw await this.gradError(where);
+          this.optimizer.step();
+          const { sc, sp } = noGrad(() => ({ sc: scoresOf(cfg.model.loss, y), sp: this.spikeSumTensors() }));
+          const m = await this.readMetrics(normSq ? [loss, normSq] : [loss], sc, sp);
+          const lv = m.extra[0]![0]!;
+          if (!Number.isFinite(lv)) throw await this.lossError(lv, outs, where);
+          if (normSq && !Number.isFinite(m.extra[1]![0]!)) throw await this.gradError(where);
+          return { lv, ok: this.countCorrect(m.scores, sc.shape[1]!, labels), spikes: m.spikes };
+        });
+        this.state.step++;
+        lossSum += r.lv * idx.length;
+        correct += r.ok;
+        seen += idx.length;
+        r.spikes.forEach((v, i) => (spikeTot[i]! += v));
+        this.hooks.onStep?.({
+          epoch, step: s + 1, steps: this.stepsPerEpoch, loss: lossSum / seen, accuracy: correct / seen,
+          samplesPerSecond: seen / ((performance.now() - t0) / 1000),
+        });
+      }
+    } finally {
+      stream.close();
     }
     const spikes: Record<string, number> = {};
     this.spiking.forEach(([name], i) => (spikes[name] = spikeTot[i]! / (seen * this.neuronsOf(i))));
@@ -352,28 +355,33 @@ export class Trainer {
     const { cfg, task } = this;
     this.model.eval();
     const n = task.size(split);
-    const enc = new Rng(deriveSeed(cfg.seed, 0, PURPOSE.testEncode));
     const C = task.classes;
     const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
     let lossSum = 0, correct = 0;
     const spikeTot = new Array<number>(this.spiking.length).fill(0);
     const bs = Math.max(cfg.batchSize, 128);
-    for (let s = 0; s < n; s += bs) {
-      const idx = Array.from({ length: Math.min(bs, n - s) }, (_, i) => s + i);
-      await tidyAsync(async () => {
-        const { loss, sc, sp, labels } = noGrad(() => {
-          this.model.resetStates();
-          const { x, labels } = this.batchInput(split, idx, enc);
-          const y = this.model.forward(x);
-          return { loss: computeLoss(cfg.model.loss, y, labels), sc: scoresOf(cfg.model.loss, y), sp: this.spikeSumTensors(), labels };
+    const batches = Array.from({ length: Math.ceil(n / bs) }, (_, b) => Array.from({ length: Math.min(bs, n - b * bs) }, (_, i) => b * bs + i));
+    const stream = this.feed.stream(split, batches, deriveSeed(cfg.seed, 0, PURPOSE.testEncode));
+    try {
+      for (const idx of batches) {
+        const data = await stream.next();
+        await tidyAsync(async () => {
+          const { loss, sc, sp, labels } = noGrad(() => {
+            this.model.resetStates();
+            const { x, labels } = this.batchInput(split, idx, data);
+            const y = this.model.forward(x);
+            return { loss: computeLoss(cfg.model.loss, y, labels), sc: scoresOf(cfg.model.loss, y), sp: this.spikeSumTensors(), labels };
+          });
+          this.neuronCounts = this.spiking.map(([, l]) => (l.lastSpikes ? l.lastSpikes.size / (l.lastSpikes.shape[0]! * l.lastSpikes.shape[1]!) : 1));
+          const m = await this.readMetrics([loss], sc, sp);
+          lossSum += m.extra[0]![0]! * idx.length;
+          correct += this.countCorrect(m.scores, C, labels);
+          labels.forEach((l, b) => confusion[l]![argmaxRow(m.scores, b, C).arg]!++);
+          m.spikes.forEach((v, i) => (spikeTot[i]! += v));
         });
-        this.neuronCounts = this.spiking.map(([, l]) => (l.lastSpikes ? l.lastSpikes.size / (l.lastSpikes.shape[0]! * l.lastSpikes.shape[1]!) : 1));
-        const m = await this.readMetrics([loss], sc, sp);
-        lossSum += m.extra[0]![0]! * idx.length;
-        correct += this.countCorrect(m.scores, C, labels);
-        labels.forEach((l, b) => confusion[l]![argmaxRow(m.scores, b, C).arg]!++);
-        m.spikes.forEach((v, i) => (spikeTot[i]! += v));
-      });
+      }
+    } finally {
+      stream.close();
     }
     this.model.resetStates();
     this.model.train();
@@ -387,7 +395,7 @@ export class Trainer {
    * interruption), evaluating and checkpointing after every epoch.
    */
   async fit(untilEpoch = this.cfg.epochs): Promise<TrainerState> {
-    if (this.neuronCounts.length === 0) this.measureNeurons();
+    if (this.neuronCounts.length === 0) await this.measureNeurons();
     while (this.state.epoch < Math.min(untilEpoch, this.cfg.epochs)) {
       const e = this.state.epoch;
       const tr = await this.trainEpoch(e);
@@ -413,11 +421,12 @@ export class Trainer {
   }
 
   /** Neurons per sample of each spiking layer, from one tiny forward pass (for spikes-per-neuron). */
-  private measureNeurons(): void {
+  private async measureNeurons(): Promise<void> {
+    const data = await this.task.encode("test", [0], new Rng(0));
     noGrad(() =>
       tidy(() => {
         this.model.resetStates();
-        const { x } = this.batchInput("test", [0], new Rng(0));
+        const { x } = this.batchInput("test", [0], data);
         this.model.forward(x);
         this.neuronCounts = this.spiking.map(([, l]) => (l.lastSpikes ? l.lastSpikes.size / (l.lastSpikes.shape[0]! * l.lastSpikes.shape[1]!) : 1));
       }),
@@ -439,9 +448,10 @@ export class Trainer {
     const out = await tidyAsync(async () => {
       const nS = Math.min(rateSamples, task.size("test"));
       const idx = Array.from({ length: nS }, (_, i) => (sample + i) % task.size("test"));
+      const data = await task.encode("test", idx, enc);
       const { x, y, sc } = noGrad(() => {
         this.model.resetStates();
-        const { x } = this.batchInput("test", idx, enc);
+        const { x } = this.batchInput("test", idx, data);
         const { y } = this.forwardLayers(x);
         return { x, y, sc: scoresOf(this.cfg.model.loss, y) };
       });

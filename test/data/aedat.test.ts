@@ -10,7 +10,7 @@ import { makeEvents } from "../../src/data/events.js";
 import { decodeAedat31, encodeAedat31 } from "../../src/data/readers/aedat.js";
 import { cutSegments, formatGestureLabels, formatTrials, parseGestureLabels, parseTrials } from "../../src/data/readers/gesture-labels.js";
 import { concat, HEADER, packet, polEvents } from "./aedat-fixtures.js";
-import { lcg, sharedData, throwsFormat } from "./helpers.js";
+import { lcg, fixture, throwsFormat } from "./helpers.js";
 
 test("hand-built AEDAT 3.1: valid polarity events decoded, invalid and IMU skipped, overflow applied", () => {
   const file = concat(
@@ -52,7 +52,7 @@ test("encode → decode round trip, across packet and overflow boundaries", () =
 });
 
 test("real user01_natural_labels.csv: 12 segments, class 8 twice, labels 0-based", () => {
-  const path = sharedData("user01_natural_labels.csv");
+  const path = fixture("user01_natural_labels.csv");
   const segs = parseGestureLabels(readFileSync(path, "utf8"), path);
   assert.equal(segs.length, 12);
   assert.deepEqual(segs[0], { label: 0, startUs: 53036986, endUs: 59508469 });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { encodeIdx } from "../../src/data/readers/idx.js";
 import { concat, HEADER, packet, polEvents } from "./aedat-fixtures.js";
-import { repoRoot, sharedData, tempDir } from "./helpers.js";
+import { repoRoot, fixture, tempDir } from "./helpers.js";
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -25,7 +25,7 @@ function lastJson(stdout: string): Record<string, unknown> {
 }
 
 test("inspect --json: real N-MNIST sample", async () => {
-  const r = await cli(["data", "inspect", sharedData("sample_nmnist.bin"), "--json"]);
+  const r = await cli(["data", "inspect", fixture("sample_nmnist.bin"), "--json"]);
   assert.equal(r.code, 0, r.stderr);
   const j = lastJson(r.stdout);
   assert.equal(j.format, "nmnist-bin");
@@ -42,14 +42,14 @@ test("inspect --json: AEDAT with its labels CSV, SHD HDF5, IDX; errors exit 2", 
   try {
     const aedat = join(dir, "user01_natural.aedat");
     writeFileSync(aedat, concat(Buffer.from(HEADER, "latin1"), packet(1, 8, 0, polEvents([[1, 2, 1, 10], [3, 4, 0, 20], [5, 6, 1, 35]]), 3)));
-    copyFileSync(sharedData("user01_natural_labels.csv"), join(dir, "user01_natural_labels.csv"));
+    copyFileSync(fixture("user01_natural_labels.csv"), join(dir, "user01_natural_labels.csv"));
     const idx = join(dir, "t10k-labels-idx1-ubyte.gz");
     writeFileSync(idx, encodeIdx({ dims: [4], data: Uint8Array.from([3, 3, 1, 0]) }, true));
     const trunc = join(dir, "cut.bin");
-    writeFileSync(trunc, readFileSync(sharedData("sample_nmnist.bin")).subarray(0, 12));
+    writeFileSync(trunc, readFileSync(fixture("sample_nmnist.bin")).subarray(0, 12));
     const [a, h, i, bad] = await Promise.all([
       cli(["data", "inspect", aedat, "--json"]),
-      cli(["data", "inspect", sharedData("shd_fixture_f32.h5"), "--json"]),
+      cli(["data", "inspect", fixture("shd_fixture_f32.h5"), "--json"]),
       cli(["data", "inspect", idx, "--json"]),
       cli(["data", "inspect", trunc, "--json"]),
     ]);

@@ -17,7 +17,7 @@ import { closeH5Reader } from "../../src/data/readers/hdf5.js";
 import { readNmnistFile } from "../../src/data/readers/nmnist.js";
 import { ConfigError, FormatError } from "../../src/errors.js";
 import { concat, HEADER, packet, polEvents } from "./aedat-fixtures.js";
-import { sharedData, tempDir } from "./helpers.js";
+import { fixture, tempDir } from "./helpers.js";
 
 after(() => closeH5Reader());
 
@@ -54,7 +54,7 @@ test("NMNIST over Train/<digit>; framed + cached; missing layout named", async (
     assert.throws(() => new NMNIST(dir), (e) => e instanceof ConfigError && /Train\/<0-9>\/<id>\.bin/.test(e.message));
     for (const d of [1, 7]) {
       mkdirSync(join(dir, "Train", String(d)), { recursive: true });
-      copyFileSync(sharedData("sample_nmnist.bin"), join(dir, "Train", String(d), "00001.bin"));
+      copyFileSync(fixture("sample_nmnist.bin"), join(dir, "Train", String(d), "00001.bin"));
     }
     const ds = new NMNIST(dir);
     assert.equal(ds.length, 2);
@@ -81,7 +81,7 @@ test("NMNIST over Train/<digit>; framed + cached; missing layout named", async (
       assert.deepEqual(Array.from(b.labels), [1, 7]);
     }
     // an independent count: events of the real file inside the 10 windows equals the framed total
-    const ev = readNmnistFile(sharedData("sample_nmnist.bin"));
+    const ev = readNmnistFile(fixture("sample_nmnist.bin"));
     const w = Math.floor((ev.t[ev.t.length - 1]! - ev.t[0]!) / 10);
     const inside = Array.from(ev.t).filter((t) => t < ev.t[0]! + 10 * w).length;
     assert.equal(total, inside);
@@ -121,8 +121,8 @@ test("SHD / SSC over a root with the fixtures; missing files named", async () =>
   try {
     await assert.rejects(SHD.open(dir), (e) => e instanceof ConfigError && /shd_train\.h5/.test(e.message) && /shd_test\.h5/.test(e.message));
     await assert.rejects(SSC.open(dir, { split: "valid" }), (e) => e instanceof ConfigError && /ssc_valid\.h5/.test(e.message));
-    copyFileSync(sharedData("shd_fixture_f16.h5"), join(dir, "shd_train.h5"));
-    copyFileSync(sharedData("shd_fixture_f32.h5"), join(dir, "ssc_test.h5"));
+    copyFileSync(fixture("shd_fixture_f16.h5"), join(dir, "shd_train.h5"));
+    copyFileSync(fixture("shd_fixture_f32.h5"), join(dir, "ssc_test.h5"));
     const shd = await SHD.open(dir);
     assert.equal(shd.length, 4);
     assert.equal(shd.classes[11], "eins");

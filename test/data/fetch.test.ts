@@ -12,13 +12,13 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { crc32, deflateRawSync, gzipSync } from "node:zlib";
+import { gzipSync } from "node:zlib";
 import { downloadFile } from "../../src/data/fetch.js";
 import { SHD } from "../../src/data/datasets/heidelberg.js";
 import { closeH5Reader } from "../../src/data/readers/hdf5.js";
 import { extractZip } from "../../src/data/zip.js";
 import { FormatError } from "../../src/errors.js";
-import { lcg, repoRoot, sharedData, tempDir } from "./helpers.js";
+import { handZip, lcg, repoRoot, fixture, tempDir } from "./helpers.js";
 
 const files = new Map<string, Buffer>();
 const dropOnce = new Set<string>();
@@ -36,8 +36,8 @@ function sha256(b: Buffer): string {
 before(async () => {
   const r = lcg(11);
   files.set("blob.bin", Buffer.from(Array.from({ length: 300_000 }, () => Math.floor(r() * 256))));
-  files.set("shd_train.h5.gz", gzipSync(readFileSync(sharedData("shd_fixture_f16.h5"))));
-  files.set("shd_test.h5.gz", gzipSync(readFileSync(sharedData("shd_fixture_f32.h5"))));
+  files.set("shd_train.h5.gz", gzipSync(readFileSync(fixture("shd_fixture_f16.h5"))));
+  files.set("shd_test.h5.gz", gzipSync(readFileSync(fixture("shd_fixture_f32.h5"))));
   files.set("md5sums.txt", Buffer.from(`${md5(files.get("shd_train.h5.gz")!)}  shd_train.h5.gz\n${md5(files.get("shd_test.h5.gz")!)}  shd_test.h5.gz\n`));
   // SSC: the server's file does not match its md5sums entry (a corrupted upload)
   files.set("ssc_train.h5.gz", gzipSync(Buffer.from("corrupted")));
@@ -160,7 +160,7 @@ test("CLI: data fetch shd --base-url (md5sums.txt, dropped connection, gunzip), 
     const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { files: Array<{ status: string }> };
     assert.deepEqual(last.files.map((f) => f.status), ["downloaded", "downloaded"]);
     assert.match(r.stderr, /resuming/);
-    assert.deepEqual(readFileSync(join(dir, "shd_train.h5")), readFileSync(sharedData("shd_fixture_f16.h5")));
+    assert.deepEqual(readFileSync(join(dir, "shd_train.h5")), readFileSync(fixture("shd_fixture_f16.h5")));
     const shd = await SHD.open(dir);
     assert.equal(shd.length, 4);
     const bad = await cli(["data", "fetch", "ssc", "--root", dir, "--base-url", base + "ssc/"]);
@@ -172,50 +172,10 @@ test("CLI: data fetch shd --base-url (md5sums.txt, dropped connection, gunzip), 
   }
 });
 
-/** A ZIP written from the PKWARE APPNOTE layout: one stored and one deflated entry. */
-function handZip(entries: Array<[string, Buffer, boolean]>): Buffer {
-  const locals: Buffer[] = [];
-  const central: Buffer[] = [];
-  let off = 0;
-  for (const [name, data, deflate] of entries) {
-    const body = deflate ? deflateRawSync(data) : data;
-    const n = Buffer.from(name);
-    const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0);
-    lh.writeUInt16LE(20, 4);
-    lh.writeUInt16LE(deflate ? 8 : 0, 8);
-    lh.writeUInt32LE(crc32(data) >>> 0, 14);
-    lh.writeUInt32LE(body.length, 18);
-    lh.writeUInt32LE(data.length, 22);
-    lh.writeUInt16LE(n.length, 26);
-    const ch = Buffer.alloc(46);
-    ch.writeUInt32LE(0x02014b50, 0);
-    ch.writeUInt16LE(20, 4);
-    ch.writeUInt16LE(20, 6);
-    ch.writeUInt16LE(deflate ? 8 : 0, 10);
-    ch.writeUInt32LE(crc32(data) >>> 0, 16);
-    ch.writeUInt32LE(body.length, 20);
-    ch.writeUInt32LE(data.length, 24);
-    ch.writeUInt16LE(n.length, 28);
-    ch.writeUInt32LE(off, 42);
-    locals.push(lh, n, body);
-    central.push(ch, n);
-    off += 30 + n.length + body.length;
-  }
-  const cd = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(off, 16);
-  return Buffer.concat([...locals, cd, end]);
-}
-
 test("ZIP extraction (stored + deflate), CRC and path checks", async () => {
   const { dir, done } = tempDir();
   try {
-    const sample = readFileSync(sharedData("sample_nmnist.bin"));
+    const sample = readFileSync(fixture("sample_nmnist.bin"));
     const zip = join(dir, "a.zip");
     writeFileSync(zip, handZip([["Train/3/00001.bin", sample, true], ["README.txt", Buffer.from("hi"), false]]));
     assert.equal(await extractZip(zip, join(dir, "out")), 2);

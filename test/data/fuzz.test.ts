@@ -19,7 +19,7 @@ import { decodeNmnist } from "../../src/data/readers/nmnist.js";
 import { readShd, SHD_PATHS, validateShd } from "../../src/data/readers/shd.js";
 import { makeEvents } from "../../src/data/events.js";
 import { FormatError } from "../../src/errors.js";
-import { lcg, sharedData, tempDir } from "./helpers.js";
+import { lcg, fixture, tempDir } from "./helpers.js";
 
 after(() => closeH5Reader());
 
@@ -82,7 +82,7 @@ function finish(s: Stats, label: string): void {
 
 test("fuzz N-MNIST .bin decoder", () => {
   const r = lcg(101);
-  const real = readFileSync(sharedData("sample_nmnist.bin")).subarray(0, 1000);
+  const real = readFileSync(fixture("sample_nmnist.bin")).subarray(0, 1000);
   const s: Stats = { ok: 0, rejected: 0, slowestMs: 0 };
   for (let i = 0; i < N; i++) {
     const buf = i % 2 ? mutate(r, real) : randomBytes(r, 60);
@@ -107,7 +107,7 @@ test("fuzz AEDAT 3.1 decoder", () => {
 
 test("fuzz DVS Gesture labels CSV and trials lists", () => {
   const r = lcg(303);
-  const real = readFileSync(sharedData("user01_natural_labels.csv"));
+  const real = readFileSync(fixture("user01_natural_labels.csv"));
   const trials = Buffer.from("user01_fluorescent.aedat\r\nuser02_lab.aedat\r\n");
   const s: Stats = { ok: 0, rejected: 0, slowestMs: 0 };
   const t: Stats = { ok: 0, rejected: 0, slowestMs: 0 };
@@ -135,30 +135,36 @@ test("fuzz IDX decoder (raw and gzip)", () => {
   finish(s, "idx");
 });
 
-test("fuzz frame-cache entries (a bad entry is a miss, never a crash)", () => {
+test("fuzz frame-cache entries, dense and sparse (a bad entry is a miss, never a crash)", () => {
   const r = lcg(505);
-  const good = encodeFrames({ data: Int16Array.from([1, 2, 3, 4, 5, 6]), shape: [1, 2, 3] });
+  const dense = encodeFrames({ data: Int16Array.from([1, 2, 3, 4, 5, 6]), shape: [1, 2, 3] });
+  const sparseFr = { data: new Int16Array(60), shape: [2, 3, 10] };
+  sparseFr.data[7] = 3;
+  sparseFr.data[59] = -2;
+  const sparse = encodeFrames(sparseFr);
+  assert.ok(sparse.length < dense.length + 20 && sparse.length < 2 * 60, "the mostly-zero block is stored sparse");
+  assert.deepEqual(decodeFrames(sparse), sparseFr);
   let hits = 0;
   for (let i = 0; i < N; i++) {
-    const buf = i % 2 ? mutate(r, good) : randomBytes(r, 40);
+    const buf = i % 3 === 0 ? randomBytes(r, 40) : mutate(r, i % 3 === 1 ? dense : sparse);
     const fr = decodeFrames(buf);
     if (fr) {
       hits++;
-      assert.equal(fr.data.length * 2 + 8 + 4 * fr.shape.length, buf.length);
+      assert.equal(fr.data.length, fr.shape.reduce((a, b) => a * b, 1));
     }
   }
   assert.ok(hits < N);
 });
 
 test("HDF5 deadline: a read past its deadline is a FormatError and the next read works", async () => {
-  const f = sharedData("shd_fixture_f16.h5");
+  const f = fixture("shd_fixture_f16.h5");
   await assert.rejects(readH5Datasets(f, SHD_PATHS, { timeoutMs: 1 }), (e) => e instanceof FormatError && /did not finish/.test(e.message) && e.file === f);
   assert.equal((await readShd(f)).labels.length, 4);
 });
 
 /** Structural mutations of a real SHD read: the checks owned by validateShd, without HDF5 in the loop. */
 test("fuzz SHD structure validator (missing groups, wrong types, ragged mismatches, bad values)", async () => {
-  const base = await readH5Datasets(sharedData("shd_fixture_f16.h5"), SHD_PATHS);
+  const base = await readH5Datasets(fixture("shd_fixture_f16.h5"), SHD_PATHS);
   const flatBase: H5Read = {
     paths: ["spikes", "spikes/times_flat", "spikes/units_flat", "spikes/offsets", "labels"],
     datasets: {
@@ -210,7 +216,7 @@ test("fuzz HDF5 bytes through the h5wasm worker (mutated fixtures, deadline per 
   const { dir, done } = tempDir();
   try {
     const r = lcg(707);
-    const srcs = [readFileSync(sharedData("shd_fixture_f16.h5")), readFileSync(sharedData("shd_fixture_f32.h5"))];
+    const srcs = [readFileSync(fixture("shd_fixture_f16.h5")), readFileSync(fixture("shd_fixture_f32.h5"))];
     let ok = 0;
     let rejected = 0;
     const t0 = performance.now();
@@ -235,7 +241,7 @@ test("fuzz HDF5 bytes through the h5wasm worker (mutated fixtures, deadline per 
     assert.ok(rejected > 0 && ok > 0, `ok ${ok}, rejected ${rejected}`);
     assert.ok(performance.now() - t0 < 55_000);
     // an aborted or hung HDF5 module must not poison later reads
-    assert.deepEqual(Array.from((await readShd(sharedData("shd_fixture_f32.h5"))).labels), [0, 13, 7, 19]);
+    assert.deepEqual(Array.from((await readShd(fixture("shd_fixture_f32.h5"))).labels), [0, 13, 7, 19]);
   } finally {
     done();
   }

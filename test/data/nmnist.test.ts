@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { makeEvents } from "../../src/data/events.js";
 import { decodeNmnist, encodeNmnist, listNmnistTree, readNmnistFile } from "../../src/data/readers/nmnist.js";
-import { lcg, sharedData, tempDir, throwsFormat } from "./helpers.js";
+import { lcg, fixture, tempDir, throwsFormat } from "./helpers.js";
 
-const SAMPLE = sharedData("sample_nmnist.bin");
+const SAMPLE = fixture("sample_nmnist.bin");
 
 test("real sample_nmnist.bin: 4,325 events from 654 to 311,175 µs", () => {
   const ev = readNmnistFile(SAMPLE);

@@ -11,10 +11,10 @@ import { after, test } from "node:test";
 import h5wasm from "h5wasm/node";
 import { closeH5Reader, halfToFloat } from "../../src/data/readers/hdf5.js";
 import { readShd, shdSampleToEvents, writeShd } from "../../src/data/readers/shd.js";
-import { rejectsFormat, sharedData, tempDir } from "./helpers.js";
+import { rejectsFormat, fixture, tempDir } from "./helpers.js";
 
-const F16 = sharedData("shd_fixture_f16.h5");
-const F32 = sharedData("shd_fixture_f32.h5");
+const F16 = fixture("shd_fixture_f16.h5");
+const F32 = fixture("shd_fixture_f32.h5");
 after(() => closeH5Reader());
 
 test("float16 and float32 fixtures agree up to float16 rounding", async () => {
@@ -133,7 +133,7 @@ test("malformed HDF5 content raises FormatError naming the path", async () => {
 });
 
 test("ragged float64 fixture (h5py) reads as float64 and equals the float32 fixture up to float32 rounding", async () => {
-  // test/fixtures/shd_fixture_f64.h5: ../shared/tools/mk_shd_fixture.py's make() with "float64" (h5py 3.7,
+  // test/fixtures/shd_fixture_f64.h5: test/fixtures/tools/mk_shd_fixture.py's make() with "float64" (h5py 3.7,
   // Debian python3-h5py); same RNG stream as the f32/f16 fixtures, so the same spikes.
   const F64 = new URL("../fixtures/shd_fixture_f64.h5", import.meta.url).pathname;
   const a = await readShd(F32, { numClasses: 20 });

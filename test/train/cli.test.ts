@@ -27,6 +27,12 @@ test("bad arguments: usage error, exit code 2, no stack trace", () => {
     [["train", "--task", "toy", "--config", join(dir, "missing.json")], /no such file/],
     [["train", "--resume"], /--out/],
     [["train", "--frobnicate"], /unknown option/],
+    [["train", "--task", "shd", "--data", join(dir, "no-such-shd")], /data fetch shd/],
+    [["train", "--task", "nmnist", "--data", dir], /Train\/ \(or train\.zip\)/],
+    [["train", "--task", "dvs-gesture", "--data", dir], /trials_to_train\.txt/],
+    [["train", "--task", "toy", "--data", dir], /event datasets/],
+    [["train", "--task", "shd", "--downsample", "2"], /factor in \(0, 1\]/],
+    [["train", "--task", "shd", "--time-bins", "10", "--time-window-us", "1000", "--data", dir], /either --time-bins or --time-window-us/],
     [["eval"], /--checkpoint/],
     [["eval", "--checkpoint", dir], /not a run directory/],
     // a bad thread count must not silently fall back to the ref backend

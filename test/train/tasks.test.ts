@@ -59,7 +59,7 @@ test("rate code: spike probability per step equals the pixel intensity; latency 
   assert.deepEqual(when(1), [8]); // x = 0.25 → round(0.75·10) = 8 (7.5 rounds up)
 });
 
-test("shift augmentation moves the image by at most maxShift pixels and keeps its mass inside the frame", () => {
+test("shift augmentation moves the image by at most maxShift pixels and keeps its mass inside the frame", async () => {
   const img = new Float32Array(784);
   img[14 * 28 + 14] = 1;
   const set = { images: img, labels: Int32Array.of(0), n: 1 };
@@ -73,7 +73,7 @@ test("shift augmentation moves the image by at most maxShift pixels and keeps it
     moved.add(`${dy},${dx}`);
   }
   assert.equal(moved.size, 9);
-  assert.equal(createTask("mnist-rate").inputShape.join("x"), "1x28x28");
+  assert.equal((await createTask("mnist-rate")).inputShape.join("x"), "1x28x28");
 });
 
 test("nmnist-sim task: [2, 17, 17] count frames per step, labels of the simulated digits, identical after a cache hit", () => {

@@ -19,8 +19,10 @@ import { Trainer, type EpochMetrics, type TrainConfig } from "../../src/train/tr
 setBackendSync("ref");
 const dir = mkdtempSync(join(tmpdir(), "exodus-trainer-"));
 
+const toyTask = await createTask("toy");
+
 function config(gradient: GradientEngine, over: Partial<TrainConfig> = {}, model?: ModelConfig): TrainConfig {
-  const task = createTask("toy");
+  const task = toyTask;
   return {
     task: "toy", T: task.T, modelName: "tiny", model: model ?? presetConfig("tiny", task), gradient, epochs: 6, batchSize: 16, lr: 0.02,
     seed: 5, optimizer: "adam", schedule: "cosine", device: "ref", ...over,
@@ -28,7 +30,7 @@ function config(gradient: GradientEngine, over: Partial<TrainConfig> = {}, model
 }
 
 async function run(cfg: TrainConfig, out: string | null = null): Promise<Trainer> {
-  const tr = new Trainer(buildModel(cfg.model, { gradient: cfg.gradient, seed: cfg.seed }), createTask(cfg.task, { T: cfg.T }), cfg, out);
+  const tr = new Trainer(buildModel(cfg.model, { gradient: cfg.gradient, seed: cfg.seed }), await createTask(cfg.task, { T: cfg.T }), cfg, out);
   await tr.fit();
   return tr;
 }
@@ -56,7 +58,7 @@ test("same seed → identical numbers; another seed → different numbers", asyn
 });
 
 test("--resume equals an uninterrupted run: weights, optimizer state and metrics (with dropout and SGD momentum)", async () => {
-  const task = createTask("toy");
+  const task = await createTask("toy");
   const model: ModelConfig = {
     inputShape: task.inputShape, classes: 3, loss: { name: "ce-count" },
     layers: [{ type: "linear", in: 12, out: 16 }, { type: "lif", tauMem: 5, normInput: false, spikeThreshold: 0.5 }, { type: "dropout", p: 0.2 },
@@ -67,9 +69,9 @@ test("--resume equals an uninterrupted run: weights, optimizer state and metrics
     const full = await run(cfg, join(dir, `full-${optimizer}`));
     // interrupted after 2 epochs, then a fresh model and trainer continue from the checkpoint
     const out = join(dir, `resumed-${optimizer}`);
-    const first = new Trainer(buildModel(model, { gradient: "exodus", seed: cfg.seed }), createTask("toy"), cfg, out);
+    const first = new Trainer(buildModel(model, { gradient: "exodus", seed: cfg.seed }), await createTask("toy"), cfg, out);
     await first.fit(2);
-    const second = new Trainer(buildModel(model, { gradient: "exodus", seed: 999 }), createTask("toy"), cfg, out);
+    const second = new Trainer(buildModel(model, { gradient: "exodus", seed: 999 }), await createTask("toy"), cfg, out);
     assert.equal(second.resume(), true);
     assert.equal(second.state.epoch, 2);
     await second.fit();
@@ -84,7 +86,7 @@ test("--resume equals an uninterrupted run: weights, optimizer state and metrics
 
 test("a NaN is caught early and the error names the layer or parameter", async () => {
   const cfg = config("exodus", { epochs: 1, lr: 1e30 });
-  const tr = new Trainer(buildModel(cfg.model, { gradient: "exodus", seed: 5 }), createTask("toy"), cfg, null);
+  const tr = new Trainer(buildModel(cfg.model, { gradient: "exodus", seed: 5 }), await createTask("toy"), cfg, null);
   // poison one weight: the forward of layer 0 turns non-finite
   const w = tr.model.parameters()[0]!;
   const d = Array.from(w.dataSync());
@@ -95,7 +97,7 @@ test("a NaN is caught early and the error names the layer or parameter", async (
 
 test("memory stays flat across training steps (every step runs in a tidy scope)", async () => {
   const cfg = config("exodus", { epochs: 4 });
-  const tr = new Trainer(buildModel(cfg.model, { gradient: "exodus", seed: 5 }), createTask("toy"), cfg, null);
+  const tr = new Trainer(buildModel(cfg.model, { gradient: "exodus", seed: 5 }), await createTask("toy"), cfg, null);
   await tr.fit(1);
   const after1 = tr.model.parameters()[0]!.backend.memoryStats().bytesInUse;
   await tr.fit(4);

@@ -105,7 +105,7 @@ test("webgpu: a training step reads back once (metrics packed), evaluation once 
   if (!(await need(t))) return;
   usedRegistry = true;
   const be = await setBackend("webgpu");
-  const task = createTask("toy");
+  const task = await createTask("toy");
   const model = presetConfig("tiny", task);
   const cfg: TrainConfig = { task: "toy", T: task.T, modelName: "tiny", model, gradient: "exodus", epochs: 1, batchSize: 16, lr: 0.02, seed: 3, optimizer: "adam", schedule: "cosine", device: "webgpu" };
   const tr = new Trainer(buildModel(model, { gradient: "exodus", seed: 3 }), task, cfg, null);

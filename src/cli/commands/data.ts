@@ -8,6 +8,7 @@ import { UsageError } from "../../errors.js";
 import { closeH5Reader } from "../../data/readers/hdf5.js";
 import { DATASETS, DVSGESTURE_HOWTO, fetchDataset } from "../../data/fetch.js";
 import { formatSummary, inspectFile } from "../../data/inspect.js";
+import { defaultDataRoot } from "../../data/layouts.js";
 import { writeNmnistSimTree } from "../../data/sim/nmnist-sim.js";
 import type { Split } from "../../data/sim/mnist-digits.js";
 
@@ -22,7 +23,7 @@ export function register(program: Command): void {
     .command("fetch")
     .description("download a dataset into --root, verify its checksum, extract it")
     .argument("[dataset]", `one of ${Object.keys(DATASETS).join(", ")}`)
-    .option("--root <dir>", "target folder")
+    .option("--root <dir>", "target folder (default: <exodus-snn home>/data/<dataset>, where train --task looks without --data)")
     .option("--base-url <url>", "mirror base URL (default: the official host; env EXODUS_SNN_DATA_BASE_URL)")
     .option("--retries <n>", "resume attempts after a dropped connection", "5")
     .option("--list", "list known datasets and exit")
@@ -32,7 +33,7 @@ export function register(program: Command): void {
         out(`${"dvsgesture".padEnd(14)} ${DVSGESTURE_HOWTO}`);
         return;
       }
-      if (!o.root) throw new UsageError("data fetch: --root <dir> is required");
+      o.root ??= defaultDataRoot(name);
       const retries = Number(o.retries);
       if (!(Number.isInteger(retries) && retries >= 0)) throw new UsageError(`--retries must be an integer ≥ 0, got ${o.retries}`);
       const res = await fetchDataset(name, { root: o.root, baseUrl: o.baseUrl, retries, log: (m) => process.stderr.write(m + "\n") });

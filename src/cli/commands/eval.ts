@@ -6,7 +6,7 @@ import { Command, Option } from "commander";
 import { loadCheckpoint } from "../../train/checkpoint.js";
 import { modelFor, readRunConfig, taskFor, type DeviceName } from "../../train/run.js";
 import { Trainer } from "../../train/trainer.js";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { intArg, selectCliDevice } from "./train.js";
 
 interface EvalFlags {
@@ -15,6 +15,7 @@ interface EvalFlags {
   split: "test" | "train";
   limitTest?: number;
   threads?: number;
+  data?: string;
 }
 
 async function evalAction(f: EvalFlags): Promise<void> {
@@ -23,7 +24,9 @@ async function evalAction(f: EvalFlags): Promise<void> {
   const device = await selectCliDevice(f.device, f.threads);
   if (!device) return;
   if (f.limitTest !== undefined) cfg.limitTest = f.limitTest;
-  const task = taskFor(cfg);
+  // the same dataset elsewhere (another machine, a moved folder); binning and everything else stay the run's
+  if (f.data !== undefined) cfg.data = resolve(f.data);
+  const task = await taskFor(cfg);
   const model = modelFor(cfg);
   const state = loadCheckpoint(join(runDir, "checkpoint"), model, null);
   const trainer = new Trainer(model, task, cfg, null);
@@ -44,6 +47,7 @@ export function register(program: Command): void {
     .addOption(new Option("--device <name>", "compute backend").choices(["auto", "wasm", "ref", "webgpu"]).default("auto"))
     .addOption(new Option("--split <name>", "which split").choices(["test", "train"]).default("test"))
     .option("--threads <n>", "CPU kernel threads of the wasm backend (default: EXODUS_THREADS, else every core up to 8)", intArg(1))
-    .option("--limit-test <n>", "use only the first n test samples", intArg(1))
+    .option("--limit-test <n>", "use only n test samples", intArg(1))
+    .option("--data <path>", "event datasets: read the dataset from here instead of the run's recorded --data")
     .action((f: EvalFlags) => evalAction(f));
 }

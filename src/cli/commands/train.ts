@@ -10,8 +10,9 @@ import cliProgress from "cli-progress";
 import { BackendUnavailableError, UsageError } from "../../errors.js";
 import { GRADIENT_ENGINES, type GradientEngine } from "../../neurons/dynamics.js";
 import { PRESETS, presetConfig, type ModelConfig } from "../../train/models/presets.js";
-import { describeBackend, finishRun, modelFor, readRunConfig, selectDevice, taskFor, writeRunConfig, type DeviceName } from "../../train/run.js";
-import { TASKS, createTask } from "../../train/tasks/index.js";
+import { describeBackend, feedFor, finishRun, modelFor, readRunConfig, selectDevice, taskFor, taskOptionsOf, writeRunConfig, type DeviceName } from "../../train/run.js";
+import { parseFactor } from "../../train/tasks/event-task.js";
+import { TASK_TABLE, TASKS, createTask, taskEntry } from "../../train/tasks/table.js";
 import { Trainer, type TrainConfig } from "../../train/trainer.js";
 
 export function intArg(min: number) {
@@ -40,7 +41,7 @@ interface TrainFlags {
   config?: string;
   gradient: GradientEngine;
   epochs?: number;
-  batchSize: number;
+  batchSize?: number;
   lr?: number;
   seed: number;
   out?: string;
@@ -59,20 +60,12 @@ interface TrainFlags {
   limitTest?: number;
   progress: boolean;
   threads?: number;
+  data?: string;
+  timeBins?: number;
+  timeWindowUs?: number;
+  downsample?: number;
+  prefetch: "worker" | "inline";
 }
-
-/**
- * Default model per task. mnist: the MLP with a non-spiking readout and CE on max over time (measured on
- * the fixed split, 8 epochs, lr 2e-3, ±2 px: 96.3 % vs 95.0 % for spike-count CE on a LIF output layer, which also leaves
- * many tied counts early in training).
- */
-const DEFAULT_MODEL: Record<string, string> = { "mnist-rate": "mlp-readout", "mnist-latency": "mlp-readout", mnist: "mlp-readout", "nmnist-sim": "mlp-readout", toy: "tiny" };
-
-/** mnist: 5e-3 for 8 epochs with the cosine schedule (measured, rate code: 97.0 % at 5e-3 / ±1 px; 96.3 % at 2e-3 / ±2 px; 95.3 % at 5e-3 / ±2 px). */
-const DEFAULT_LR: Record<string, number> = { "mnist-rate": 5e-3, "mnist-latency": 5e-3, mnist: 5e-3, "nmnist-sim": 5e-3, toy: 0.02 };
-
-/** Default epochs per task: the main job's budget (≤ 5 min on 2 cores) decides mnist's. */
-const DEFAULT_EPOCHS: Record<string, number> = { "mnist-rate": 8, "mnist-latency": 8, mnist: 8, "nmnist-sim": 8, toy: 20 };
 
 /**
  * selectDevice for the commands: a backend that cannot start (webgpu without the package or a GPU adapter)
@@ -89,9 +82,17 @@ export async function selectCliDevice(device: DeviceName, threads?: number): Pro
   }
 }
 
-function configFromFlags(f: TrainFlags): TrainConfig {
+async function configFromFlags(f: TrainFlags): Promise<TrainConfig> {
   if (f.model && f.config) throw new UsageError("give either --model <preset> or --config <model.json>, not both");
-  const task = createTask(f.task, { encoding: f.encoding, T: f.steps, maxShift: f.shift, limitTrain: f.limitTrain, limitTest: f.limitTest });
+  const entry = taskEntry(f.task);
+  const taskOpts = {
+    encoding: f.encoding, T: f.steps, maxShift: f.shift, limitTrain: f.limitTrain, limitTest: f.limitTest,
+    data: f.data === undefined ? undefined : resolve(f.data), timeBins: f.timeBins, timeWindowUs: f.timeWindowUs, downsample: f.downsample,
+  };
+  if (!entry.events && (f.data !== undefined || f.timeBins !== undefined || f.timeWindowUs !== undefined || f.downsample !== undefined)) {
+    throw new UsageError(`--data, --time-bins, --time-window-us and --downsample apply to the event datasets (${TASKS.filter((t) => (TASK_TABLE as Record<string, { events?: unknown }>)[t]!.events).join(", ")}), not to '${f.task}'`);
+  }
+  const task = await createTask(f.task, taskOpts);
   let model: ModelConfig;
   let modelName: string;
   if (f.config) {
@@ -107,13 +108,13 @@ function configFromFlags(f: TrainFlags): TrainConfig {
     model.loss ??= { name: "ce-count" };
     modelName = f.config;
   } else {
-    modelName = f.model ?? DEFAULT_MODEL[f.task] ?? "mlp";
+    modelName = f.model ?? entry.defaults.model;
     if (!(PRESETS as readonly string[]).includes(modelName)) throw new UsageError(`--model: unknown preset '${modelName}'; use one of ${PRESETS.join(", ")}`);
     model = presetConfig(modelName, task, { hidden: f.hidden, tauMem: f.tau });
   }
   return {
-    task: f.task, encoding: f.encoding, T: task.T, maxShift: f.shift, modelName, model, gradient: f.gradient,
-    epochs: f.epochs ?? DEFAULT_EPOCHS[f.task] ?? 10, batchSize: f.batchSize, lr: f.lr ?? DEFAULT_LR[f.task] ?? 2e-3, seed: f.seed,
+    task: f.task, ...taskOpts, T: task.T, modelName, model, gradient: f.gradient,
+    epochs: f.epochs ?? entry.defaults.epochs, batchSize: f.batchSize ?? entry.defaults.batchSize, lr: f.lr ?? entry.defaults.lr, seed: f.seed,
     optimizer: f.optimizer, weightDecay: f.weightDecay, clipNorm: f.clip ?? null, schedule: f.schedule,
     device: f.device === "auto" ? "wasm" : f.device, limitTrain: f.limitTrain, limitTest: f.limitTest,
   };
@@ -128,7 +129,7 @@ async function trainAction(f: TrainFlags): Promise<void> {
     ({ runDir, cfg } = readRunConfig(f.out));
     if (f.epochs !== undefined) cfg.epochs = f.epochs;
   } else {
-    cfg = configFromFlags(f);
+    cfg = await configFromFlags(f);
     runDir = resolve(f.out ?? join("runs", `${cfg.task}-${cfg.gradient}-${new Date().toISOString().replace(/[:.]/g, "-")}`));
     if (existsSync(join(runDir, "checkpoint", "state.json"))) {
       throw new UsageError(`${runDir} already holds a run; pass --resume to continue it or choose another --out`);
@@ -137,9 +138,10 @@ async function trainAction(f: TrainFlags): Promise<void> {
   const device = await selectCliDevice(f.resume ? cfg.device : f.device, f.threads);
   if (!device) return;
   cfg.device = device;
-  const task = taskFor(cfg);
+  const task = await taskFor(cfg);
   const model = modelFor(cfg);
   writeRunConfig(runDir, cfg);
+  const feed = await feedFor(cfg, task, f.prefetch);
 
   const stepsPerEpoch = Math.ceil(task.size("train") / cfg.batchSize);
   const bar = f.progress
@@ -166,7 +168,7 @@ async function trainAction(f: TrainFlags): Promise<void> {
       );
       if (bar && m.epoch < cfg.epochs) bar.start((cfg.epochs - startEpoch) * stepsPerEpoch, (m.epoch - startEpoch) * stepsPerEpoch, barPayload(m.epoch));
     },
-  });
+  }, feed);
   const barPayload = (ep: number) => ({ ep: ep + 1, epochs: cfg.epochs, loss: "-", acc: "-", sps: "-" });
   if (f.resume && !trainer.resume()) throw new UsageError(`${runDir} has no checkpoint to resume from`);
   const startEpoch = trainer.state.epoch;
@@ -176,6 +178,7 @@ async function trainAction(f: TrainFlags): Promise<void> {
     await trainer.fit();
   } finally {
     bar?.stop();
+    await feed.close();
   }
   const result = await finishRun(trainer, runDir, cfg, start);
   process.stdout.write(`report: ${result.report}\n`);
@@ -187,11 +190,15 @@ export function register(program: Command): void {
     .command("train")
     .description("train a spiking network (default: the MNIST main job) and write a run directory with a report")
     .addOption(new Option("--task <name>", "task to train on").choices([...TASKS]).default("mnist-rate"))
-    .option("--model <preset>", `model preset (${PRESETS.join(", ")}); default mlp-readout (mnist), tiny (toy)`)
+    .option("--data <path>", "event datasets: the dataset's folder (or SHD/SSC *_train.h5 file); default: where 'exodus-snn data fetch' puts it")
+    .option("--time-bins <n>", "event datasets: bin each sample into n equal frames (tonic ToFrame n_time_bins)", intArg(1))
+    .option("--time-window-us <w>", "event datasets: frames of w µs (tonic ToFrame time_window); --steps frames are kept", posFloatArg)
+    .option("--downsample <f>", "event datasets: spatial factor (tonic Downsample), e.g. 0.5, or 1/7 for SHD's 700 → 100 channels", parseFactor)
+    .option("--model <preset>", `model preset (${PRESETS.join(", ")}); default: per task (table in README)`)
     .option("--config <file>", "model config JSON instead of a preset")
     .addOption(new Option("--gradient <engine>", "how gradients are computed").choices([...GRADIENT_ENGINES]).default("exodus"))
     .option("--epochs <n>", "epochs (default: per task; mnist 8)", intArg(0))
-    .option("--batch-size <n>", "batch size", intArg(1), 128)
+    .option("--batch-size <n>", "batch size (default: per task; 128, dvs-gesture 16)", intArg(1))
     .option("--lr <x>", "learning rate (default: per task; mnist 5e-3, toy 0.02)", posFloatArg)
     .option("--seed <n>", "seed for weights, shuffling, encoding and dropout", intArg(0), 1)
     .option("--out <dir>", "run directory (default runs/<task>-<gradient>-<time>)")
@@ -210,5 +217,6 @@ export function register(program: Command): void {
     .option("--limit-train <n>", "use only the first n training samples", intArg(1))
     .option("--limit-test <n>", "use only the first n test samples", intArg(1))
     .option("--no-progress", "no progress bar")
+    .addOption(new Option("--prefetch <where>", "where batches are prepared: a worker thread, ahead of the step (default), or inline").choices(["worker", "inline"]).default("worker"))
     .action((f: TrainFlags) => trainAction(f));
 }

@@ -55,6 +55,12 @@ export class DVSGesture implements EventDataset {
     return this.entries.length;
   }
 
+  label(i: number): number {
+    const e = this.entries[i];
+    if (!e) throw new ConfigError(`DVSGesture: index ${i} outside 0..${this.entries.length - 1}`);
+    return e.seg.label;
+  }
+
   events(i: number): EventSample {
     const e = this.entries[i];
     if (!e) throw new ConfigError(`DVSGesture: index ${i} outside 0..${this.entries.length - 1}`);

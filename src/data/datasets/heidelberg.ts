@@ -27,6 +27,10 @@ class Heidelberg implements EventDataset {
   get length(): number {
     return this.data.labels.length;
   }
+  label(i: number): number {
+    if (!(i >= 0 && i < this.length)) throw new ConfigError(`${this.name.toUpperCase()}: index ${i} outside 0..${this.length - 1}`);
+    return this.data.labels[i]!;
+  }
   events(i: number): EventSample {
     if (!(i >= 0 && i < this.length)) throw new ConfigError(`${this.name.toUpperCase()}: index ${i} outside 0..${this.length - 1}`);
     return { events: shdSampleToEvents(this.data.times[i]!, this.data.units[i]!), label: this.data.labels[i]! };
@@ -40,6 +44,12 @@ async function open(name: "shd" | "ssc", root: string, split: HeidelbergSplit, n
   if (!existsSync(file)) {
     throw new ConfigError(`${name.toUpperCase()}: ${file} not found; expected ${splits.map((s) => join(root, `${name}_${s}.h5`)).join(", ")} (run: exodus-snn data fetch ${name} --root ${root})`);
   }
+  return openFile(name, file, numClasses);
+}
+
+/** One HDF5 file in SHD's layout, whatever its name (e.g. a converter's output). */
+async function openFile(name: "shd" | "ssc", file: string, numClasses: number): Promise<Heidelberg> {
+  if (!existsSync(file)) throw new ConfigError(`${name.toUpperCase()}: ${file} not found`);
   const st = statSync(file);
   const data = await readShd(file, { numClasses });
   return new Heidelberg(name, file, data, `${name}:${file}:${st.size}:${st.mtimeMs}`, numClasses);
@@ -50,8 +60,10 @@ export type SSC = Heidelberg;
 
 export const SHD = {
   open: (root: string, opts: { train?: boolean } = {}): Promise<Heidelberg> => open("shd", root, opts.train === false ? "test" : "train", SHD_CLASSES),
+  openFile: (file: string): Promise<Heidelberg> => openFile("shd", file, SHD_CLASSES),
 };
 
 export const SSC = {
   open: (root: string, opts: { split?: HeidelbergSplit } = {}): Promise<Heidelberg> => open("ssc", root, opts.split ?? "train", SSC_CLASSES),
+  openFile: (file: string): Promise<Heidelberg> => openFile("ssc", file, SSC_CLASSES),
 };

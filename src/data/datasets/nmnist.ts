@@ -12,6 +12,8 @@ import type { EventDataset, EventSample } from "./types.js";
 
 export interface NmnistOptions {
   train?: boolean;
+  /** The split's folder when it is not spelled Train/Test (e.g. "train" on a case-sensitive disk). */
+  folder?: string;
   firstSaccadeOnly?: boolean;
 }
 
@@ -26,7 +28,7 @@ export class NMNIST implements EventDataset {
     readonly root: string,
     readonly opts: NmnistOptions = {},
   ) {
-    const folder = join(root, opts.train === false ? "Test" : "Train");
+    const folder = opts.folder ?? join(root, opts.train === false ? "Test" : "Train");
     const layout = `${join(root, "Train")}/<0-9>/<id>.bin and ${join(root, "Test")}/<0-9>/<id>.bin (unzip the N-MNIST archives into ${root}, or run: exodus-snn data fetch nmnist --root ${root})`;
     if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new ConfigError(`NMNIST: folder ${folder} not found; expected ${layout}`);
     this.files = listNmnistTree(folder);
@@ -37,6 +39,12 @@ export class NMNIST implements EventDataset {
 
   get length(): number {
     return this.files.length;
+  }
+
+  label(i: number): number {
+    const f = this.files[i];
+    if (!f) throw new ConfigError(`NMNIST: index ${i} outside 0..${this.files.length - 1}`);
+    return f.label;
   }
 
   events(i: number): EventSample {

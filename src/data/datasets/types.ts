@@ -17,4 +17,6 @@ export interface EventDataset {
   /** Changes whenever the underlying files change (path, size, mtime); used in cache keys. */
   readonly id: string;
   events(i: number): EventSample | Promise<EventSample>;
+  /** Sample i's label without decoding its events (datasets whose labels live outside the event files). */
+  label?(i: number): number;
 }

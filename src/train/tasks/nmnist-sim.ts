@@ -13,7 +13,7 @@ import { nmnistSimSample } from "../../data/sim/nmnist-sim.js";
 import { loadMnistDigits, splitIndices } from "../../data/sim/mnist-digits.js";
 import { toFrame } from "../../data/transforms/to-frame.js";
 import type { Rng } from "../../util/rng.js";
-import type { Split, Task, TaskOptions } from "./index.js";
+import type { Split, Task, TaskOptions } from "./types.js";
 
 const SIDE = 17;
 const PER_STEP = 2 * SIDE * SIDE;
