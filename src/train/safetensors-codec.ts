@@ -35,11 +35,12 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, StTensor> | Recor
     off += len;
   }
   let json = JSON.stringify(header);
-  let hb = Buffer.from(json, "utf8");
+  // TextEncoder/TextDecoder, not Buffer: the codec runs in browsers too
+  let hb = new TextEncoder().encode(json);
   const pad = (8 - ((8 + hb.length) % 8)) % 8;
   if (pad) {
     json += " ".repeat(pad);
-    hb = Buffer.from(json, "utf8");
+    hb = new TextEncoder().encode(json);
   }
   const out = new Uint8Array(8 + hb.length + off);
   const dv = new DataView(out.buffer);
@@ -65,7 +66,7 @@ export function decodeSafetensors(bytes: Uint8Array, file = "<safetensors>"): { 
   if (n > bytes.length - 8) throw new FormatError(file, "byte 0", `a header length ≤ ${bytes.length - 8}`, `got ${n}`);
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString("utf8")) as Record<string, unknown>;
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, unknown>;
   } catch (e) {
     throw new FormatError(file, "byte 8", "a JSON header", (e as Error).message);
   }
