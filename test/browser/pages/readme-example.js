@@ -1,10 +1,12 @@
 // The README's short example as a function of the library namespace, so Node (src/) and a browser worker
-// (dist/browser/exodus-snn.js) run the very same code. Returns the losses of each step.
-export function trainReadmeExample(lib, steps = 20) {
+// (dist/browser/exodus-snn.js) run the very same code. Returns the losses of each step; `times`, when given,
+// receives each step's wall time in ms (bench/browser.ts).
+export function trainReadmeExample(lib, steps = 20, times = null) {
   const { tidy, backward, softmaxCrossEntropy, sum } = lib;
   const { net, opt, x, labels } = setup(lib);
   const losses = [];
   for (let step = 0; step < steps; step++) {
+    const t0 = performance.now();
     losses.push(tidy(() => {
       net.resetStates();
       const counts = sum(net.forward(x), 0);
@@ -14,6 +16,7 @@ export function trainReadmeExample(lib, steps = 20) {
       opt.zeroGrad();
       return l.item();
     }));
+    times?.push(performance.now() - t0);
   }
   return losses;
 }

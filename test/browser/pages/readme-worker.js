@@ -7,9 +7,10 @@ self.onmessage = async (e) => {
   try {
     const be = await lib.setBackend(backend, backend === "wasm" ? { threads } : undefined);
     const t0 = performance.now();
-    const losses = backend === "webgpu" ? await trainReadmeExampleAsync(lib, steps) : trainReadmeExample(lib, steps);
+    const times = [];
+    const losses = backend === "webgpu" ? await trainReadmeExampleAsync(lib, steps) : trainReadmeExample(lib, steps, times);
     const adapter = be.adapterInfo ? `${be.adapterInfo.vendor} ${be.adapterInfo.architecture} ${be.adapterInfo.description ?? ""}`.trim() : null;
-    self.postMessage({ losses, adapter, threads: be.threads ?? 1, variant: be.variant ?? null, ms: performance.now() - t0 });
+    self.postMessage({ losses, times, adapter, threads: be.threads ?? 1, variant: be.variant ?? null, ms: performance.now() - t0 });
   } catch (err) {
     self.postMessage({ error: String(err && err.stack || err) });
   }
