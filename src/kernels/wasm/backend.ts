@@ -10,7 +10,7 @@ import { ConfigError } from "../../errors.js";
 import { kernelsOverViews } from "../array-backend.js";
 import { spikeGradPeriod, type Backend, type Buf, type Conv2dAttrs, type DType, type FArray, type Kernels, type MemoryStats } from "../contract.js";
 import { refArrayKernels } from "../ref/index.js";
-import { binaryFn } from "../ref/elementwise.js";
+import { binaryFn } from "../broadcast.js";
 import {
   BINARY_OPS, PARALLEL_EXPORTS, REDUCE_OPS, UNARY_OPS, WA, surrogateArgs,
   type ParallelExport, type WasmExports, type WasmMemory, type WasmModule,
