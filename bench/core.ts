@@ -4,7 +4,6 @@
  * SLAYER vs BPTT (the per-step autograd path), alone and with a Linear(512→512) in front. Median of
  * repeats. The last stdout line is one JSON object with every number.
  */
-import "../src/kernels/wasm/backend.js";
 import { getBackend, run, setBackendSync } from "../src/kernels/registry.js";
 import { tidy } from "../src/tensor/memory.js";
 import { linear, randn, reshape, sum, tensor } from "../src/tensor/ops/index.js";

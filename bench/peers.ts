@@ -9,7 +9,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import "../src/kernels/wasm/backend.js";
 import { getBackend, setBackendSync } from "../src/kernels/registry.js";
 import { keep, tidy } from "../src/tensor/memory.js";
 import { linear, matmul, randn, reshape, sum, tensor } from "../src/tensor/ops/index.js";

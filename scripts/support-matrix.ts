@@ -4,7 +4,6 @@
  * is stale: regenerate with `node --import tsx scripts/support-matrix.ts > docs/support-matrix.md`.
  */
 import { ALL_KERNELS, type Kernels } from "../src/kernels/contract.js";
-import "../src/kernels/wasm/backend.js";
 import { getBackend } from "../src/kernels/registry.js";
 import { webgpuKernels } from "../src/kernels/webgpu/kernels.js";
 

@@ -1,8 +1,7 @@
 /**
- * exodus-snn public API. Nothing is defined here; this file only re-exports.
+ * exodus-snn public API. Nothing is defined here and nothing runs at import; this file only re-exports.
+ * The default backend (wasm, ref for float64) comes from kernels/registry.ts.
  */
-// Registers the wasm SIMD backend (the default CPU backend; ref stays available for float64).
-import "./kernels/wasm/backend.js";
 
 export * from "./errors.js";
 export type {
@@ -10,6 +9,7 @@ export type {
 } from "./kernels/contract.js";
 export {
   currentBackend, getBackend, getBackendAsync, registerBackend, setBackend, setBackendSync, supportMatrix,
+  type BackendOptions,
 } from "./kernels/registry.js";
 export { Tensor } from "./tensor/tensor.js";
 export { tidy, tidyAsync, keep, dispose } from "./tensor/memory.js";

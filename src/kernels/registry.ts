@@ -17,45 +17,60 @@ import {
 } from "./contract.js";
 import { RefBackend } from "./ref/backend.js";
 import { refArrayKernels } from "./ref/index.js";
+import { WasmBackend, createWasmBackend } from "./wasm/backend.js";
 
-type Factory = () => Backend | Promise<Backend>;
+/** Options a loader may use: wasm reads threads, variant and (browser) wasmBase; others ignore them. */
+export interface BackendOptions {
+  threads?: number;
+  variant?: "relaxed" | "simd" | "auto";
+  /** Browser: the URL the wasm backend's .wasm files are served from (default: next to the bundle). */
+  wasmBase?: string | URL;
+}
 
-const factories = new Map<BackendName, Factory>();
+type Factory = (opts: BackendOptions) => Backend | Promise<Backend>;
+
+/**
+ * The name → loader table. Sync loaders serve currentBackend()/getBackend() (CPU backends, where the host
+ * can load them now: wasm in Node); the async one works everywhere. WebGPU is imported on demand so Node
+ * without a GPU never loads Dawn.
+ */
+const syncLoaders: Partial<Record<BackendName, (opts: BackendOptions) => Backend>> = {
+  ref: () => new RefBackend(),
+  wasm: (opts) => new WasmBackend(opts),
+};
+const asyncLoaders: Record<BackendName, (opts: BackendOptions) => Promise<Backend>> = {
+  ref: async () => new RefBackend(),
+  wasm: (opts) => createWasmBackend(opts),
+  webgpu: async () => (await import("./webgpu/backend.js")).createWebGpuBackend(),
+};
+
+const overrides = new Map<BackendName, Factory>();
 const instances = new Map<BackendName, Backend>();
 let current: Backend | null = null;
 
+/** Replaces the loader of `name` (a custom build, fixed options); applies to instances not yet started. */
 export function registerBackend(name: BackendName, factory: Factory): void {
-  factories.set(name, factory);
+  overrides.set(name, factory);
 }
 
-registerBackend("ref", () => new RefBackend());
-
-/** Returns a started backend, creating it on first use. */
-export async function getBackendAsync(name: BackendName): Promise<Backend> {
+/** Returns a started backend, creating it on first use (or anew when `opts` are given). */
+export async function getBackendAsync(name: BackendName, opts?: BackendOptions): Promise<Backend> {
   const have = instances.get(name);
-  if (have) return have;
-  // The GPU backend is loaded on demand so Node without a GPU never loads Dawn.
-  if (name === "webgpu" && !factories.has("webgpu")) await import("./webgpu/backend.js");
-  if (name === "wasm" && !factories.has("wasm")) await import("./wasm/backend.js");
-  const f = factories.get(name);
-  if (!f) {
-    throw new BackendUnavailableError(
-      `backend '${name}' is not registered; known: ${[...factories.keys()].join(", ")}` +
-        (name === "webgpu" ? ` (import "exodus-snn/webgpu" or call await setBackend("webgpu"))` : ""),
-    );
-  }
-  const b = await f();
+  if (have && !opts) return have;
+  const make = overrides.get(name) ?? asyncLoaders[name];
+  if (!make) throw new BackendUnavailableError(`backend '${name}' is unknown; known: ${Object.keys(asyncLoaders).join(", ")}`);
+  const b = await make(opts ?? {});
   instances.set(name, b);
   return b;
 }
 
-/** Synchronous lookup; works for backends already started (and for ref/wasm, which start synchronously). */
-export function getBackend(name: BackendName): Backend {
+/** Synchronous lookup; works for backends already started, and for ref and (in Node) wasm. */
+export function getBackend(name: BackendName, opts?: BackendOptions): Backend {
   const have = instances.get(name);
-  if (have) return have;
-  const f = factories.get(name);
-  if (!f) throw new BackendUnavailableError(`backend '${name}' is not registered`);
-  const b = f();
+  if (have && !opts) return have;
+  const make = overrides.get(name) ?? syncLoaders[name];
+  if (!make) throw new ConfigError(`backend '${name}' starts asynchronously: use 'await setBackend("${name}")' first`);
+  const b = make(opts ?? {});
   if (b instanceof Promise) {
     throw new ConfigError(`backend '${name}' starts asynchronously: use 'await setBackend("${name}")' first`);
   }
@@ -63,22 +78,22 @@ export function getBackend(name: BackendName): Backend {
   return b;
 }
 
-/** Selects the default backend for new tensors. */
-export async function setBackend(name: BackendName): Promise<Backend> {
-  current = await getBackendAsync(name);
+/** Selects the default backend for new tensors; `opts` start a fresh instance with them. */
+export async function setBackend(name: BackendName, opts?: BackendOptions): Promise<Backend> {
+  current = await getBackendAsync(name, opts);
   return current;
 }
 
 /** Synchronous variant for CPU backends. */
-export function setBackendSync(name: BackendName): Backend {
-  current = getBackend(name);
+export function setBackendSync(name: BackendName, opts?: BackendOptions): Backend {
+  current = getBackend(name, opts);
   return current;
 }
 
-/** The default backend: wasm when it is registered and loads, else ref. */
+/** The default backend: the one set, else wasm (loaded now where the host allows it: Node). */
 export function currentBackend(): Backend {
   if (current) return current;
-  current = factories.has("wasm") ? getBackend("wasm") : getBackend("ref");
+  current = getBackend("wasm");
   return current;
 }
 
@@ -86,7 +101,8 @@ const viewFallbacks = new WeakMap<Backend, Partial<Kernels>>();
 
 // Check mode (EXODUS_CHECK=1): after every kernel on a CPU backend, scan its buffers for NaN/Inf and name
 // the first kernel where one appears — a wrong training run becomes a named kernel (style.md §11).
-const checkMode = typeof process !== "undefined" && !!process.env?.EXODUS_CHECK && process.env.EXODUS_CHECK !== "0";
+const checkEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.EXODUS_CHECK;
+const checkMode = !!checkEnv && checkEnv !== "0";
 
 function checkBuffers(backend: Backend, name: string, io: Record<string, Buf | undefined>): void {
   if (!backend.view) return;

@@ -6,9 +6,9 @@
  * membraneSubtract the reset subtracts θ itself (m = θ), so dthreshold includes the reset path (§6).
  */
 import { ConfigError, ShapeError } from "../errors.js";
-import type { BackendName, DType } from "../kernels/contract.js";
-import { getBackend } from "../kernels/registry.js";
-import { tidy } from "../tensor/memory.js";
+import type { Backend, BackendName, DType } from "../kernels/contract.js";
+import { getBackend, getBackendAsync } from "../kernels/registry.js";
+import { tidy, tidyAsync } from "../tensor/memory.js";
 import { add, mul, sum, tensor, transpose } from "../tensor/ops/index.js";
 import { backward } from "../tensor/grad.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -122,68 +122,110 @@ function rows(t: Tensor): number[][] {
   return (transpose(t).toArray() as number[][]).map((r) => r.map(Number));
 }
 
-/** Runs one engine on the case. Computation happens on the ref backend (float64 or float32). */
-export function runEngine(c: GradCase & { N: number; T: number }, engine: GradientEngine, backend: BackendName = "ref"): GradResult {
-  const { N, T } = c;
+/** rows() for any backend: [T, N] values read with data(), returned neurons × time. */
+async function rowsAsync(t: Tensor): Promise<number[][]> {
+  const [T, N] = t.shape as [number, number];
+  const v = await t.data();
+  return Array.from({ length: N }, (_, n) => Array.from({ length: T }, (_, s) => Number(v[s * N + n])));
+}
+
+type ParsedCase = GradCase & { N: number; T: number };
+interface Graph { spikes: Tensor; v: Tensor; x: Tensor; v0: Tensor; alpha: Tensor; theta: Tensor }
+
+/** Runs one engine on the case, on a backend that reads synchronously (ref, the default, or wasm). */
+export function runEngine(c: ParsedCase, engine: GradientEngine, backend: BackendName = "ref"): GradResult {
   const be = getBackend(backend);
+  return tidy(() => {
+    const g = buildGraph(c, engine, be);
+    const zerosN = (n: number) => new Array<number>(n).fill(0);
+    return {
+      spikes: rows(g.spikes),
+      v: rows(g.v),
+      dx: g.x.grad ? rows(g.x.grad) : c.x.map((r) => r.map(() => 0)),
+      dv0: g.v0.grad ? Array.from(g.v0.grad.dataSync()) : zerosN(c.N),
+      dalpha: g.alpha.grad ? Array.from(g.alpha.grad.dataSync()) : zerosN(g.alpha.size),
+      dthreshold: g.theta.grad ? Array.from(g.theta.grad.dataSync()) : zerosN(c.N),
+    };
+  });
+}
+
+/** runEngine on any backend, webgpu included (values read asynchronously). */
+export async function runEngineAsync(c: ParsedCase, engine: GradientEngine, backend: BackendName = "ref"): Promise<GradResult> {
+  if (backend !== "ref" && c.dtype !== "float32") {
+    throw new ConfigError(`gradcheck: the ${backend} backend computes in float32 only; set "dtype": "float32" in the case or use --device ref`);
+  }
+  const be = await getBackendAsync(backend);
+  return tidyAsync(async () => {
+    const g = buildGraph(c, engine, be);
+    const zeros = (n: number) => new Array<number>(n).fill(0);
+    return {
+      spikes: await rowsAsync(g.spikes),
+      v: await rowsAsync(g.v),
+      dx: g.x.grad ? await rowsAsync(g.x.grad) : c.x.map((r) => r.map(() => 0)),
+      dv0: g.v0.grad ? Array.from(await g.v0.grad.data()) : zeros(c.N),
+      dalpha: g.alpha.grad ? Array.from(await g.alpha.grad.data()) : zeros(g.alpha.size),
+      dthreshold: g.theta.grad ? Array.from(await g.theta.grad.data()) : zeros(c.N),
+    };
+  });
+}
+
+/** The case's forward through `engine` and the backward of Σ gS·s + Σ gV·v, inside the caller's scope. */
+function buildGraph(c: ParsedCase, engine: GradientEngine, be: Backend): Graph {
+  const { N, T } = c;
   const opts = { dtype: c.dtype, backend: be };
   const orDefault = (v: number | number[] | undefined, def: number[]): number[] => (v === undefined ? def : toArray(v));
   const alphaA = orDefault(c.alpha, [1]);
   const thetaA = orDefault(c.threshold, [1]);
   const minA = c.minVMem === undefined || c.minVMem === null ? null : orDefault(c.minVMem, [0]);
+  const v0A = orDefault(c.vInit, [0]);
   const zero = c.reset === "zero";
   // Every per-neuron vector is expanded to N, so θ (and its gradient) has one value per neuron.
   const full = (a: number[]): number[] => (a.length === N ? a : new Array<number>(N).fill(a[0]!));
-  const v0A = orDefault(c.vInit, [0]);
 
-  return tidy(() => {
-    const xT = tensor(c.x.flat(), [N, T], opts);
-    const x = transpose(xT); // [T, N]
-    x.requiresGrad = true;
-    const v0 = tensor(full(v0A), [N], { ...opts, requiresGrad: true });
-    const alpha = tensor(alphaA, [alphaA.length], { ...opts, requiresGrad: true });
-    const alphaN = alphaA.length === N ? alpha : mul(alpha, tensor(new Array<number>(N).fill(1), [N], opts));
-    const theta = tensor(full(thetaA), [N], { ...opts, requiresGrad: true });
-    // m = θ unless given: then the reset reads the θ tensor itself and its gradient includes the reset path.
-    const sub = zero ? tensor(new Array<number>(N).fill(0), [N], opts)
-      : c.membraneSubtract === undefined ? theta : tensor(full(toArray(c.membraneSubtract)), [N], opts);
-    const desc: SpikingDescription = {
-      layer: "gradcheck",
-      spikeFn: c.maxSpikes ? MaxSpike(c.maxSpikes) : MultiSpike,
-      reset: zero ? new MembraneReset(0) : new MembraneSubtract(),
-      surrogate: surrogateFromSpec(c.surrogate),
-      threshold: thetaA,
-      minVMem: minA,
-      normInput: false,
-      decayEarly: false,
-      hasSynapse: false,
-      integrateOnly: false,
-      trainThreshold: "perNeuron",
-    };
-    const out = ENGINES[engine](
-      desc,
-      { alphaMem: alphaN, alphaSyn: null, theta, sub, minV: minA ? tensor(full(minA), [N], opts) : null },
-      { x, v0, i0: null },
-    );
-    const gS = transpose(tensor(c.gradSpikes.flat(), [N, T], opts));
-    let loss = sum(mul(out.spikes, gS));
-    if (c.gradV) loss = add(loss, sum(mul(out.v, transpose(tensor(c.gradV.flat(), [N, T], opts)))));
-    backward(loss);
-    const zerosN = (n: number) => new Array<number>(n).fill(0);
-    return {
-      spikes: rows(out.spikes),
-      v: rows(out.v),
-      dx: x.grad ? rows(x.grad) : c.x.map((r) => r.map(() => 0)),
-      dv0: v0.grad ? Array.from(v0.grad.dataSync()) : zerosN(N),
-      dalpha: alpha.grad ? Array.from(alpha.grad.dataSync()) : zerosN(alphaA.length),
-      dthreshold: theta.grad ? Array.from(theta.grad.dataSync()) : zerosN(N),
-    };
-  });
+  const xT = tensor(c.x.flat(), [N, T], opts);
+  const x = transpose(xT); // [T, N]
+  x.requiresGrad = true;
+  const v0 = tensor(full(v0A), [N], { ...opts, requiresGrad: true });
+  const alpha = tensor(alphaA, [alphaA.length], { ...opts, requiresGrad: true });
+  const alphaN = alphaA.length === N ? alpha : mul(alpha, tensor(new Array<number>(N).fill(1), [N], opts));
+  const theta = tensor(full(thetaA), [N], { ...opts, requiresGrad: true });
+  // m = θ unless given: then the reset reads the θ tensor itself and its gradient includes the reset path.
+  const sub = zero ? tensor(new Array<number>(N).fill(0), [N], opts)
+    : c.membraneSubtract === undefined ? theta : tensor(full(toArray(c.membraneSubtract)), [N], opts);
+  const desc: SpikingDescription = {
+    layer: "gradcheck",
+    spikeFn: c.maxSpikes ? MaxSpike(c.maxSpikes) : MultiSpike,
+    reset: zero ? new MembraneReset(0) : new MembraneSubtract(),
+    surrogate: surrogateFromSpec(c.surrogate),
+    threshold: thetaA,
+    minVMem: minA,
+    normInput: false,
+    decayEarly: false,
+    hasSynapse: false,
+    integrateOnly: false,
+    trainThreshold: "perNeuron",
+  };
+  const out = ENGINES[engine](
+    desc,
+    { alphaMem: alphaN, alphaSyn: null, theta, sub, minV: minA ? tensor(full(minA), [N], opts) : null },
+    { x, v0, i0: null },
+  );
+  const gS = transpose(tensor(c.gradSpikes.flat(), [N, T], opts));
+  let loss = sum(mul(out.spikes, gS));
+  if (c.gradV) loss = add(loss, sum(mul(out.v, transpose(tensor(c.gradV.flat(), [N, T], opts)))));
+  backward(loss);
+  return { spikes: out.spikes, v: out.v, x, v0, alpha, theta };
 }
 
 export function runCase(raw: unknown): Record<GradientEngine, GradResult> {
   const c = parseCase(raw);
   return { exodus: runEngine(c, "exodus"), bptt: runEngine(c, "bptt"), slayer: runEngine(c, "slayer") };
+}
+
+/** runCase on a chosen backend (`gradcheck --device`). */
+export async function runCaseOn(raw: unknown, backend: BackendName): Promise<Record<GradientEngine, GradResult>> {
+  const c = parseCase(raw);
+  return { exodus: await runEngineAsync(c, "exodus", backend), bptt: await runEngineAsync(c, "bptt", backend), slayer: await runEngineAsync(c, "slayer", backend) };
 }
 
 /** Normwise relative difference max|a − b| / max|b| per gradient field (absolute when b is all zero); the worst field. */

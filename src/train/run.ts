@@ -43,7 +43,7 @@ export async function selectDevice(device: DeviceName, opts: { threads?: number 
   };
   let wasm: typeof import("../kernels/wasm/backend.js");
   try {
-    // the wasm backend registers itself on import (src/kernels/wasm/backend.ts)
+    // loaded here only to check the thread count early (the registry owns the wasm loader)
     wasm = await import("../kernels/wasm/backend.js");
   } catch (e) {
     return fallback(e);

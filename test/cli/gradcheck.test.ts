@@ -86,3 +86,40 @@ test("the battery passes and prints the table", () => {
   assert.equal(r.status, 0, r.stdout.slice(-2000));
   assert.match(r.stdout, /140 passed, 0 failed/);
 });
+
+test("--device wasm: a float32 case on the wasm kernels agrees with the float64 ref BPTT within float32 tolerance", () => {
+  const f = join(dir, "device.json");
+  const c = {
+    alpha: [0.9, 0.8, 0.85], threshold: 1, membraneSubtract: 0.7, vInit: [0.2, -0.1, 0], minVMem: -0.5, maxSpikes: 2,
+    surrogate: { type: "SingleExponential", gradWidth: 0.5, gradScale: 1 },
+    x: [[1.2, 0.3, -0.9, 2.5, 0.7], [0.1, 1.9, 0.4, -2, 1.1], [0.6, 0.6, 0.6, 0.6, 0.6]],
+    gradSpikes: [[1, -1, 0.5, 2, 0], [0, 1, 1, -1, 0.5], [0.3, 0.3, -0.2, 1, 1]], gradV: [[0.1, 0, 0, 0.2, 0], [0, 0, 0.3, 0, 0], [0, 0.1, 0, 0, 0.2]],
+  };
+  writeFileSync(f, JSON.stringify({ ...c, dtype: "float64" }));
+  const ref = cli(["gradcheck", "--case", f]);
+  assert.equal(ref.status, 0, ref.stderr);
+  writeFileSync(f, JSON.stringify({ ...c, dtype: "float32" }));
+  const wasm = cli(["gradcheck", "--case", f, "--device", "wasm"]);
+  assert.equal(wasm.status, 0, wasm.stderr);
+  const want = JSON.parse(ref.stdout).bptt;
+  const got = JSON.parse(wasm.stdout);
+  for (const eng of ["exodus", "bptt"]) {
+    assert.deepEqual(got[eng].spikes, want.spikes, eng);
+    for (const k of ["dx", "dv0", "dalpha"]) {
+      const a = [got[eng][k]].flat(2) as number[], b = [want[k]].flat(2) as number[];
+      const scale = Math.max(...b.map(Math.abs), 1e-12);
+      for (let i = 0; i < b.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-4 * scale, `${eng}.${k}[${i}]: ${a[i]} vs ${b[i]}`);
+    }
+  }
+});
+
+test("--device: a float64 case on wasm and an unknown device exit 2 naming the fix", () => {
+  const f = join(dir, "device64.json");
+  writeFileSync(f, JSON.stringify({ dtype: "float64", alpha: 0.9, threshold: 1, surrogate: { type: "Heaviside", window: 1 }, x: [[1, 2]], gradSpikes: [[1, 1]] }));
+  const r = cli(["gradcheck", "--case", f, "--device", "wasm"]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /float32 only.*"dtype": "float32".*--device ref/);
+  const u = cli(["gradcheck", "--device", "tpu"]);
+  assert.equal(u.status, 2, u.stderr);
+  assert.match(u.stderr, /--device must be ref, wasm or webgpu/);
+});

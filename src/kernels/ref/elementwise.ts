@@ -1,6 +1,7 @@
 /** ref elementwise kernels: unary, binary (numpy broadcasting), fill, copy, permute, spikeFn, surrogateGrad. */
-import type { ArrayKernels, BinaryOp, UnaryOp } from "../contract.js";
+import type { ArrayKernels, UnaryOp } from "../contract.js";
 import { surrogateValue } from "../surrogate-math.js";
+import { binaryFn, broadcastStrides } from "../broadcast.js";
 import { rounder } from "./util.js";
 
 export function unaryFn(op: UnaryOp, p: number): (x: number) => number {
@@ -25,34 +26,6 @@ export function unaryFn(op: UnaryOp, p: number): (x: number) => number {
     case "geScalar": return (x) => (x >= p ? 1 : 0);
     case "isNonFinite": return (x) => (Number.isFinite(x) ? 0 : 1);
   }
-}
-
-export function binaryFn(op: BinaryOp): (a: number, b: number) => number {
-  switch (op) {
-    case "add": return (a, b) => a + b;
-    case "sub": return (a, b) => a - b;
-    case "mul": return (a, b) => a * b;
-    case "div": return (a, b) => a / b;
-    case "max": return (a, b) => (a >= b ? a : b);
-    case "min": return (a, b) => (a <= b ? a : b);
-    case "gt": return (a, b) => (a > b ? 1 : 0);
-    case "ge": return (a, b) => (a >= b ? 1 : 0);
-    case "eq": return (a, b) => (a === b ? 1 : 0);
-    case "pow": return (a, b) => Math.pow(a, b);
-  }
-}
-
-/** Strides of `shape` right-aligned into `out` (rank of out); broadcast dimensions get stride 0. */
-export function broadcastStrides(shape: number[], out: number[]): number[] {
-  const r = out.length;
-  const st = new Array<number>(r).fill(0);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    const j = r - shape.length + i;
-    st[j] = shape[i] === 1 ? 0 : acc;
-    acc *= shape[i]!;
-  }
-  return st;
 }
 
 export const elementwise: Pick<

@@ -1,93 +1,26 @@
 /**
  * The wasm CPU backend: float32 buffers in one wasm linear memory, kernels compiled from AssemblyScript
- * (./assembly, built by scripts/build-wasm.mjs into ./build/{simd,relaxed}.wasm). Loads synchronously
- * (Node: fs + new WebAssembly.Module), picking the relaxed-SIMD build when the runtime validates it.
+ * (./assembly, built by scripts/build-wasm.mjs into ./build/{simd,relaxed}.wasm), loaded by module.ts
+ * (synchronously in Node, `createWasmBackend` anywhere). No registration here: registry.ts owns the name.
  * Memory is a size-class pool: a training loop that allocates the same sizes every step reuses blocks and
  * linear memory stops growing. Kernels it lacks run as ref code on views of the same memory (registry.ts).
  */
-import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
-import v8 from "node:v8";
+import { platform } from "#platform";
 import { ConfigError } from "../../errors.js";
 import { kernelsOverViews } from "../array-backend.js";
-import {
-  spikeGradPeriod,
-  type Backend, type BinaryOp, type Buf, type Conv2dAttrs, type DType, type FArray, type Kernels, type MemoryStats,
-  type SurrogateSpec, type UnaryOp,
-} from "../contract.js";
+import { spikeGradPeriod, type Backend, type Buf, type Conv2dAttrs, type DType, type FArray, type Kernels, type MemoryStats } from "../contract.js";
 import { refArrayKernels } from "../ref/index.js";
-import { registerBackend } from "../registry.js";
-import { binaryFn } from "../ref/elementwise.js";
+import { binaryFn } from "../broadcast.js";
+import {
+  BINARY_OPS, PARALLEL_EXPORTS, REDUCE_OPS, UNARY_OPS, WA, surrogateArgs,
+  type ParallelExport, type WasmExports, type WasmMemory, type WasmModule,
+} from "./abi.js";
+import { loadWasmModule, loadWasmModuleAsync, type WasmVariant } from "./module.js";
+import { binaryLayout, gcd, isPointwise, off, paramAlign, permutePlan } from "./plan.js";
 import { KernelThreads } from "./threads.js";
 
-// tsconfig's lib (ES2022, no DOM) has no WebAssembly types: declare the little we use, locally.
-interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
-type WasmModule = object;
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
-  Instance: new (m: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
-}
-const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-/** The module's exports (see assembly/index.ts); pointers are byte offsets into linear memory. */
-interface WasmExports {
-  memory: WasmMemory;
-  heapBase(): number;
-  gemm(a: number, b: number, c: number, m: number, n: number, k: number, rsA: number, csA: number, rsB: number,
-    csB: number, ldc: number, acc: number, alpha: number, scratch: number): void;
-  gemmScratchBytes(): number;
-  gemmSparseA(a: number, b: number, c: number, m: number, n: number, k: number, acc: number, alpha: number, scratch: number): void;
-  gemmSparseAT(a: number, b: number, c: number, m: number, n: number, k: number, acc: number, alpha: number, lda: number,
-    kb: number, scratch: number): void;
-  countNonzero(x: number, len: number): number;
-  countNonzeroTo(x: number, len: number, out: number): void;
-  transposeBlocks(src: number, dst: number, outer: number, rows: number, cols: number, inner: number): void;
-  fillF32(y: number, n: number, value: number): void;
-  conv2dSparse(x: number, wT: number, y: number, nb: number, cIn: number, h: number, w: number, cOut: number, kh: number,
-    kw: number, sH: number, sW: number, pH: number, pW: number, outH: number, outW: number, scratch: number): void;
-  conv2dSparseFilter(x: number, dy: number, dwT: number, nb: number, cIn: number, h: number, w: number, cOut: number,
-    kh: number, kw: number, sH: number, sW: number, pH: number, pW: number, outH: number, outW: number, scratch: number): void;
-  conv2dBatch(x: number, w: number, y: number, nb: number, cIn: number, h: number, wd: number, cOut: number, kh: number,
-    kw: number, sH: number, sW: number, pH: number, pW: number, outH: number, outW: number, col: number, gs: number): void;
-  conv2dBackwardDataBatch(dy: number, w: number, dx: number, nb: number, cIn: number, h: number, wd: number, cOut: number,
-    kh: number, kw: number, sH: number, sW: number, pH: number, pW: number, outH: number, outW: number, col: number, gs: number): void;
-  conv2dBackwardFilterBatch(x: number, dy: number, dw: number, nb: number, cIn: number, h: number, wd: number, cOut: number,
-    kh: number, kw: number, sH: number, sW: number, pH: number, pW: number, outH: number, outW: number, col: number, gs: number): void;
-  copyF32(dst: number, src: number, n: number): void;
-  lifForward(x: number, v0: number, alpha: number, theta: number, sub: number, minV: number, spikes: number, v: number,
-    T: number, N: number, P: number, maxSpikes: number, scratch: number, ld: number, zero: number): void;
-  lifBackward(gS: number, gV: number, v: number, alpha: number, theta: number, sub: number, minV: number, dx: number,
-    dv0: number, spikes: number, v0: number, dAlpha: number, T: number, N: number, P: number, exodus: number,
-    kind: number, q0: number, q1: number, q2: number, q3: number, q4: number, q5: number, scratch: number,
-    maxSpikes: number, ld: number, gsRow: number, zero: number, dTheta: number, thetaInReset: number): void;
-  lifScratchBytes(P: number): number;
-  leakyForward(x: number, v0: number, alpha: number, y: number, T: number, N: number, P: number, ld: number): void;
-  leakyBackward(gY: number, alpha: number, dx: number, dv0: number, y: number, v0: number, dAlpha: number,
-    T: number, N: number, P: number, scratch: number, ld: number): void;
-  surrogateGrad(v: number, theta: number, g: number, dv: number, n: number, P: number,
-    kind: number, q0: number, q1: number, q2: number, q3: number, q4: number, q5: number): void;
-  spikeFn(v: number, theta: number, s: number, n: number, P: number, maxSpikes: number): void;
-  unary(x: number, y: number, n: number, op: number, p: number): void;
-  binary(a: number, b: number, y: number, n: number, op: number, layout: number, L: number, lb: number): void;
-  reduce(x: number, y: number, outer: number, mid: number, inner: number, op: number): void;
-  softmaxCrossEntropy(logits: number, labels: number, loss: number, dl: number, rows: number, classes: number): void;
-  adamUpdate(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number,
-    wd: number, decoupled: number, invBc1: number, invSqrtBc2: number): void;
-  sgdUpdate(p: number, g: number, buf: number, n: number, lr: number, momentum: number, dampening: number,
-    nesterov: number, wd: number, first: number): void;
-  im2col(x: number, col: number, cIn: number, h: number, w: number, kh: number, kw: number, sH: number, sW: number,
-    pH: number, pW: number, outH: number, outW: number): void;
-  col2im(col: number, dx: number, cIn: number, h: number, w: number, kh: number, kw: number, sH: number, sW: number,
-    pH: number, pW: number, outH: number, outW: number): void;
-  pool2d(x: number, y: number, planes: number, h: number, w: number, kh: number, kw: number, sH: number, sW: number,
-    outH: number, outW: number, scale: number): void;
-  pool2dBackward(dy: number, dx: number, planes: number, h: number, w: number, kh: number, kw: number, sH: number,
-    sW: number, outH: number, outW: number, scale: number): void;
-}
-
-export type WasmVariant = "relaxed" | "simd";
+export { binaryLayout, permutePlan } from "./plan.js";
+export { loadWasmModule, loadWasmModuleAsync, type WasmVariant } from "./module.js";
 
 /**
  * Below these fractions of nonzeros in `a`, gemm with `aSparse` takes the spike-sparse path (per call, after
@@ -128,94 +61,6 @@ export const CONV_SPARSE_DENSITY_MAX = 0.25;
 /** Calls below these sizes run on one thread (a dispatch costs ~10–30 µs): floats streamed, multiply-adds. */
 const PAR_MIN_ELEMS = 1 << 16;
 const PAR_MIN_MACS = 1 << 21;
-
-/** Exports the worker threads may run (index = position, shared with threads.ts). */
-const PARALLEL_EXPORTS = [
-  "gemm", "gemmSparseA", "gemmSparseAT", "countNonzeroTo", "lifForward", "lifBackward", "leakyForward",
-  "leakyBackward", "unary", "binary", "reduce", "spikeFn", "surrogateGrad", "adamUpdate", "sgdUpdate", "fillF32",
-  "copyF32", "conv2dSparse", "conv2dSparseFilter", "conv2dBatch", "conv2dBackwardDataBatch", "conv2dBackwardFilterBatch",
-] as const;
-type ParallelExport = (typeof PARALLEL_EXPORTS)[number];
-
-const UNARY_OPS: Record<UnaryOp, number> = {
-  neg: 0, exp: 1, log: 2, abs: 3, sqrt: 4, relu: 5, square: 6, sigmoid: 7, tanh: 8, sign: 9, reciprocal: 10,
-  scale: 11, addScalar: 12, clampMin: 13, powScalar: 14, clampMax: 15, gtScalar: 16, geScalar: 17, isNonFinite: 18,
-};
-const BINARY_OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, gt: 6, ge: 7, eq: 8, pow: 9 };
-const REDUCE_OPS = { sum: 0, max: 1, min: 2, mean: 3 } as const;
-
-/**
- * Surrogate kind code and parameters q0..q5 in the form assembly/simd.ts surrogate4 reads them: divisions
- * and normalisations done here once, in f64 (see the table there).
- */
-function surrogateArgs(s: SurrogateSpec): [number, number, number, number, number, number, number] {
-  const c = 1 / Math.sqrt(2 * Math.PI);
-  switch (s.type) {
-    case "SingleExponential": return [0, s.gradWidth, s.gradScale, 0, 0, 0, 0];
-    case "PeriodicExponential": return [1, -1 / s.gradWidth, s.gradScale, 0, 0, 0, 0];
-    case "Heaviside": return [2, s.window, 0, 0, 0, 0, 0];
-    case "Gaussian": return [3, s.mu, 1 / s.sigma, (s.gradScale * c) / s.sigma, 0, 0, 0];
-    case "MultiGaussian": {
-      const wide = s.s * s.sigma;
-      return [4, s.mu, 1 / s.sigma, ((1 + s.h) * s.gradScale * c) / s.sigma, s.sigma, 1 / wide, (s.h * s.gradScale * c) / wide];
-    }
-  }
-}
-
-let relaxedFlagSet = false;
-
-/**
- * Compiles every function with V8's optimizing compiler (TurboFan) now. By default V8 compiles each function
- * lazily with its baseline compiler (Liftoff) and tiers up only after enough execution, but a kernel call
- * that loops over a whole [T, N] sequence runs to its end in the code it started in: a training run's first
- * step took 4.4 s instead of 0.5 s (2×(Linear+LIF), N = 1024, T = 500, B = 16), and every short run (tests,
- * one-epoch jobs) paid that. Eager TurboFan compilation of this ~80 KB module takes ≈ 40 ms. The flags are
- * process-wide, so V8's defaults are restored right after (other modules, e.g. h5wasm, compile as before)
- * unless the process was started with them changed.
- */
-function compileOptimized(bytes: Uint8Array): WasmModule {
-  const user = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
-  const restore = ["--liftoff", "--wasm-lazy-compilation"].filter((f) => !user.some((u) => u.replace("--no-", "--") === f));
-  try {
-    v8.setFlagsFromString("--no-liftoff");
-    v8.setFlagsFromString("--no-wasm-lazy-compilation");
-  } catch { /* not V8: compile as the runtime does */ }
-  try {
-    return new WA.Module(bytes);
-  } finally {
-    for (const f of restore) try { v8.setFlagsFromString(f); } catch { /* as above */ }
-  }
-}
-
-/** Reads and compiles the kernel module; prefers relaxed SIMD (FMA) when this runtime validates it. */
-export function loadWasmModule(prefer: WasmVariant | "auto" = "auto", threaded = false): { module: WasmModule; variant: WasmVariant } {
-  const read = (v: WasmVariant): Uint8Array => readFileSync(new URL(`./build/${v}${threaded ? "-mt" : ""}.wasm`, import.meta.url));
-  let bytes: Uint8Array;
-  try {
-    bytes = read("simd");
-  } catch (e) {
-    throw new ConfigError(
-      `wasm backend: kernel module not found (${(e as Error).message}); run 'npm run build:wasm' or use setBackend("ref")`,
-    );
-  }
-  if (prefer !== "simd") {
-    let rb: Uint8Array | null = null;
-    try { rb = read("relaxed"); } catch { /* plain SIMD only */ }
-    if (rb) {
-      let ok = WA.validate(rb);
-      if (!ok && !relaxedFlagSet) {
-        // Node 20 (V8 11.3) ships relaxed SIMD behind a flag, which must be set before the module is compiled;
-        // newer runtimes validate without it, so the flag is only touched when needed.
-        relaxedFlagSet = true;
-        try { v8.setFlagsFromString("--experimental-wasm-relaxed-simd"); } catch { /* flag unknown here */ }
-        ok = WA.validate(rb);
-      }
-      if (ok) return { module: compileOptimized(rb), variant: "relaxed" };
-    }
-    if (prefer === "relaxed") throw new ConfigError("wasm backend: relaxed SIMD is not supported by this runtime");
-  }
-  return { module: compileOptimized(bytes), variant: "simd" };
-}
 
 interface Block { ptr: number; bytes: number; buf: Buf; view: Float32Array | null }
 
@@ -261,10 +106,10 @@ export class WasmBackend implements Backend {
    * `threads`: kernel threads including the calling one; default EXODUS_THREADS, else the machine's
    * available parallelism (at most 8). Above 1 the "-mt" module runs on a shared memory with workers.
    */
-  constructor(opts: { variant?: WasmVariant | "auto"; threads?: number } = {}) {
+  constructor(opts: WasmBackendOptions = {}) {
     const threads = resolveThreads(opts.threads);
     const threaded = threads > 1;
-    const { module, variant } = loadWasmModule(opts.variant ?? "auto", threaded);
+    const { module, variant } = opts.compiled ?? loadWasmModule(opts.variant ?? "auto", threaded);
     const env: Record<string, unknown> = {
       abort(): never { throw new Error("wasm backend: kernel aborted"); },
     };
@@ -392,6 +237,11 @@ export class WasmBackend implements Backend {
   /** Linear memory size in bytes (what the OS sees); for the no-growth tests. */
   memoryBytes(): number {
     return this.mem.buffer.byteLength;
+  }
+
+  /** Resolves once the kernel threads have started (or been dropped, with a warning). */
+  async ready(): Promise<void> {
+    await this.pool?.ready();
   }
 
   dispose(): void {
@@ -814,118 +664,45 @@ export class WasmBackend implements Backend {
   }
 }
 
-/** ptr advanced by s floats, or 0 (an absent optional buffer) left as 0. */
-function off(ptr: number, s: number): number {
-  return ptr ? ptr + 4 * s : 0;
-}
-
-/** Block alignment for elementwise kernels reading a parameter at i % P: a multiple of both P and 4. */
-function paramAlign(P: number): number {
-  return P <= 1 ? 4 : (P * 4) / gcd(P, 4);
-}
-
-function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b];
-  return a;
-}
-
 /**
  * Threads default: EXODUS_THREADS, else the machine's available parallelism, at most 8. A count outside
  * [1, 64] is a ConfigError (callers that fall back to another backend on load failures must let it through).
  */
 export function resolveThreads(requested: number | undefined): number {
-  const env = typeof process !== "undefined" ? process.env.EXODUS_THREADS : undefined;
-  const want = requested ?? (env !== undefined && env !== "" ? Number(env) : Math.min(8, availableParallelism()));
+  const env = platform.env("EXODUS_THREADS");
+  const want = requested ?? (env !== undefined && env !== "" ? Number(env) : platform.defaultThreads());
   if (!Number.isInteger(want) || want < 1 || want > 64) {
     throw new ConfigError(`wasm backend: threads must be an integer in [1, 64] (got ${requested ?? `EXODUS_THREADS=${env}`})`);
   }
-  // Shared wasm memory needs SharedArrayBuffer (in browsers: a cross-origin isolated page).
-  return typeof SharedArrayBuffer === "undefined" ? 1 : want;
+  // Shared wasm memory needs SharedArrayBuffer (in browsers: a cross-origin isolated page, COOP + COEP headers).
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+  if (typeof SharedArrayBuffer === "undefined" || !isolated) return 1;
+  if (want > 1 && !platform.canBlock()) {
+    throw new ConfigError(
+      `wasm backend: ${want} threads need a thread that may block (Atomics.wait), which a page's main thread may not; ` +
+        `train in a Web Worker, or use threads: 1 here`,
+    );
+  }
+  return want;
 }
 
-function isPointwise(at: { kh: number; kw: number; strideH: number; strideW: number; padH: number; padW: number }): boolean {
-  return at.kh === 1 && at.kw === 1 && at.strideH === 1 && at.strideW === 1 && at.padH === 0 && at.padW === 0;
+export interface WasmBackendOptions {
+  variant?: WasmVariant | "auto";
+  /** Kernel threads including the calling one (see resolveThreads). */
+  threads?: number;
+  /** An already compiled module (createWasmBackend); otherwise the constructor loads it synchronously. */
+  compiled?: { module: WasmModule; variant: WasmVariant };
 }
 
 /**
- * Which fast layout of assembly/elementwise.ts binary() fits these shapes, or null for general broadcasting
- * (ref fallback). Codes: 0 same, 1 b scalar, 2 a scalar, 3/4 b/a repeats over rows (trailing dims),
- * 5/6 b/a is a column (shape [..., R, 1] against [..., R, C]).
+ * Loads the module without blocking and starts the kernel threads, resolving once they have all answered:
+ * the only way in a browser, where a worker's own workers start only after it returns to its event loop.
+ * `wasmBase`: the URL the .wasm files are served from (browser; default: next to the bundle).
  */
-export function binaryLayout(
-  aLen: number, bLen: number, aShape: number[], bShape: number[], yShape: number[],
-): { code: number; n: number; L: number; lb: number } | null {
-  const n = yShape.reduce((s, d) => s * d, 1);
-  if (n === 0) return { code: 0, n: 0, L: 1, lb: 1 };
-  if (aLen === n && bLen === n) return { code: 0, n, L: 1, lb: 1 };
-  if (aLen === n && bLen === 1) return { code: 1, n, L: 1, lb: 1 };
-  if (aLen === 1 && bLen === n) return { code: 2, n, L: 1, lb: 1 };
-  const side = (shape: number[]): { code: "row" | "col"; L: number } | null => {
-    const r = yShape.length;
-    const s = [...new Array<number>(r - shape.length).fill(1), ...shape];
-    let i = 0;
-    while (i < r && s[i] === 1) i++;
-    // row: s = [1.., y[i..]]
-    let row = true;
-    for (let j = i; j < r; j++) if (s[j] !== yShape[j]) row = false;
-    if (row) return { code: "row", L: yShape.slice(i).reduce((p, d) => p * d, 1) };
-    // column: s = [1.., y[i..r-2], 1]
-    if (r >= 2 && s[r - 1] === 1 && yShape[r - 1] !== 1) {
-      let col = true;
-      for (let j = i; j < r - 1; j++) if (s[j] !== yShape[j]) col = false;
-      if (col) return { code: "col", L: yShape[r - 1]! };
-    }
-    return null;
-  };
-  if (aLen === n) {
-    const b = side(bShape);
-    if (b?.code === "row") return { code: 3, n, L: b.L, lb: bLen };
-    if (b?.code === "col") return { code: 5, n, L: b.L, lb: bLen };
-  }
-  if (bLen === n) {
-    const a = side(aShape);
-    if (a?.code === "row") return { code: 4, n, L: a.L, lb: aLen };
-    if (a?.code === "col") return { code: 6, n, L: a.L, lb: aLen };
-  }
-  return null;
+export async function createWasmBackend(opts: Omit<WasmBackendOptions, "compiled"> & { wasmBase?: string | URL } = {}): Promise<WasmBackend> {
+  const threads = resolveThreads(opts.threads);
+  const compiled = await loadWasmModuleAsync(opts.variant ?? "auto", threads > 1, opts.wasmBase);
+  const backend = new WasmBackend({ ...opts, threads, compiled });
+  await backend.ready();
+  return backend;
 }
-
-/**
- * Reduces a permutation to [outer, rows, cols, inner] → [outer, cols, rows, inner] (one transposeBlocks
- * call) after dropping size-1 axes and merging axes that stay adjacent; null when it needs more than that.
- */
-export function permutePlan(shape: number[], perm: number[]):
-  { identity: boolean; outer: number; rows: number; cols: number; inner: number } | null {
-  // Groups of input axes that stay consecutive (ignoring size-1 axes) in output order.
-  const groups: { start: number; end: number; size: number }[] = [];
-  for (const ax of perm) {
-    if (shape[ax] === 1) continue;
-    const last = groups[groups.length - 1];
-    if (last && prevNonUnit(shape, ax) === last.end) {
-      last.end = ax;
-      last.size *= shape[ax]!;
-    } else {
-      groups.push({ start: ax, end: ax, size: shape[ax]! });
-    }
-  }
-  const G = groups.length;
-  const inputOrder = groups.map((_, i) => i).sort((x, y) => groups[x]!.start - groups[y]!.start);
-  const sizes = inputOrder.map((i) => groups[i]!.size);
-  const outPerm = new Array<number>(G);
-  inputOrder.forEach((gi, j) => (outPerm[gi] = j));
-  if (outPerm.every((v, i) => v === i)) return { identity: true, outer: 1, rows: 1, cols: 1, inner: 1 };
-  const is = (p: number[]): boolean => p.length === G && p.every((v, i) => v === outPerm[i]);
-  if (is([1, 0])) return { identity: false, outer: 1, rows: sizes[0]!, cols: sizes[1]!, inner: 1 };
-  if (is([0, 2, 1])) return { identity: false, outer: sizes[0]!, rows: sizes[1]!, cols: sizes[2]!, inner: 1 };
-  if (is([1, 0, 2])) return { identity: false, outer: 1, rows: sizes[0]!, cols: sizes[1]!, inner: sizes[2]! };
-  if (is([0, 2, 1, 3])) return { identity: false, outer: sizes[0]!, rows: sizes[1]!, cols: sizes[2]!, inner: sizes[3]! };
-  return null;
-}
-
-/** The nearest input axis before ax whose size is not 1 (−1 if none). */
-function prevNonUnit(shape: number[], ax: number): number {
-  for (let i = ax - 1; i >= 0; i--) if (shape[i] !== 1) return i;
-  return -1;
-}
-
-registerBackend("wasm", () => new WasmBackend());

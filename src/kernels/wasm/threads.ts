@@ -5,8 +5,11 @@
  * calls stay synchronous, as the Backend contract wants. Dispatch is a sequence number and a few float64
  * arguments in a SharedArrayBuffer per worker, Atomics.notify / Atomics.wait on both sides (no
  * postMessage, no event loop): about 10–30 µs, which is why backend.ts only splits calls worth ≥ ~0.2 ms.
+ * Threads are started by the host (platform/: worker_threads in Node, Blob-URL Web Workers in a browser);
+ * `ready()` awaits their handshake without blocking, which a browser needs (see platform/browser.ts).
  */
-import { Worker } from "node:worker_threads";
+import { platform } from "#platform";
+import type { ThreadHandle } from "./platform/api.js";
 
 const MAX_ARGS = 32;
 // ctrl words: 0 job sequence (−1: exit), 1 finished sequence, 2 export index, 3 argument count, 4 error flag,
@@ -15,40 +18,40 @@ const SEQ = 0, DONE = 1, FN = 2, NARGS = 3, ERR = 4, STATE = 5;
 /** How long a first call waits for a worker to come up before running without it. */
 const START_TIMEOUT_MS = 20_000;
 
-// Plain JS (an eval'd CommonJS worker), so it runs the same under tsx and from dist/ with no file to resolve.
-const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads");
-const { module, memory, ctrl, args, names } = workerData;
-const c = new Int32Array(ctrl), a = new Float64Array(args);
-let fns;
-try {
-  const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error("kernel aborted"); } } });
-  fns = names.map((n) => inst.exports[n]);
-  Atomics.store(c, ${STATE}, 1);
-} catch (e) {
-  Atomics.store(c, ${STATE}, 2);
-}
-Atomics.notify(c, ${STATE});
-let seen = 0;
-for (;;) {
-  // a short spin catches the next call of a busy training step without a futex round trip
-  let spins = 0;
-  while (Atomics.load(c, ${SEQ}) === seen && spins < 20000) spins++;
-  if (Atomics.load(c, ${SEQ}) === seen) Atomics.wait(c, ${SEQ}, seen);
-  seen = Atomics.load(c, ${SEQ});
-  if (seen < 0) break;
+// The thread's body, as source: it runs in a fresh realm (worker_threads or a Web Worker) with no project code.
+const THREAD_BODY = `(data) => {
+  const { module, memory, ctrl, args, names } = data;
+  const c = new Int32Array(ctrl), a = new Float64Array(args);
+  let fns;
   try {
-    fns[c[${FN}]](...a.subarray(0, c[${NARGS}]));
-    c[${ERR}] = 0;
+    const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error("kernel aborted"); } } });
+    fns = names.map((n) => inst.exports[n]);
+    Atomics.store(c, ${STATE}, 1);
   } catch (e) {
-    c[${ERR}] = 1;
+    Atomics.store(c, ${STATE}, 2);
   }
-  Atomics.store(c, ${DONE}, seen);
-  Atomics.notify(c, ${DONE});
-}
-`;
+  Atomics.notify(c, ${STATE});
+  if (!fns) return;
+  let seen = 0;
+  for (;;) {
+    // a short spin catches the next call of a busy training step without a futex round trip
+    let spins = 0;
+    while (Atomics.load(c, ${SEQ}) === seen && spins < 20000) spins++;
+    if (Atomics.load(c, ${SEQ}) === seen) Atomics.wait(c, ${SEQ}, seen);
+    seen = Atomics.load(c, ${SEQ});
+    if (seen < 0) break;
+    try {
+      fns[c[${FN}]](...a.subarray(0, c[${NARGS}]));
+      c[${ERR}] = 0;
+    } catch (e) {
+      c[${ERR}] = 1;
+    }
+    Atomics.store(c, ${DONE}, seen);
+    Atomics.notify(c, ${DONE});
+  }
+}`;
 
-interface Slot { worker: Worker; ctrl: Int32Array; args: Float64Array; seq: number; ready: boolean }
+interface Slot { worker: ThreadHandle; ctrl: Int32Array; args: Float64Array; seq: number; ready: boolean }
 
 export class KernelThreads {
   private readonly slots: Slot[] = [];
@@ -60,13 +63,11 @@ export class KernelThreads {
     for (let w = 0; w < extra; w++) {
       const ctrl = new SharedArrayBuffer(64);
       const args = new SharedArrayBuffer(MAX_ARGS * 8);
-      // execArgv: [] — the worker is plain CommonJS; the parent's flags (--input-type=module, loaders) must not apply.
-      const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { module, memory, ctrl, args, names } });
       const c = new Int32Array(ctrl);
       // An error before the handshake (the thread could not start) counts as a failed start.
-      worker.on("error", () => { if (Atomics.load(c, STATE) === 0) Atomics.store(c, STATE, 2); });
-      // Workers park in Atomics.wait between calls; they must not keep the process alive.
-      worker.unref();
+      const worker = platform.startThread(THREAD_BODY, { module, memory, ctrl, args, names }, () => {
+        if (Atomics.load(c, STATE) === 0) Atomics.store(c, STATE, 2);
+      });
       this.slots.push({ worker, ctrl: c, args: new Float64Array(args), seq: 0, ready: false });
     }
   }
@@ -122,20 +123,33 @@ export class KernelThreads {
   }
 
   /**
+   * Resolves once every worker has reported (started or failed), polling without blocking this thread, so
+   * workers that start only when this thread returns to its event loop (a browser worker's own workers)
+   * come up; then drops the failed ones as awaitStart does.
+   */
+  async ready(timeoutMs = START_TIMEOUT_MS): Promise<void> {
+    const t0 = Date.now();
+    while (this.slots.some((s) => Atomics.load(s.ctrl, STATE) === 0) && Date.now() - t0 < timeoutMs) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    this.awaitStart(0);
+  }
+
+  /**
    * Waits (once per worker) for its handshake. A worker that reports failure or does not come up in
    * START_TIMEOUT_MS is dropped: calls then run on fewer threads, with one warning, rather than hang.
    */
-  private awaitStart(): void {
+  private awaitStart(timeoutMs = START_TIMEOUT_MS): void {
     for (const s of this.slots) {
       const t0 = Date.now();
-      while (Atomics.load(s.ctrl, STATE) === 0 && Date.now() - t0 < START_TIMEOUT_MS) Atomics.wait(s.ctrl, STATE, 0, 50);
+      while (Atomics.load(s.ctrl, STATE) === 0 && Date.now() - t0 < timeoutMs) Atomics.wait(s.ctrl, STATE, 0, 50);
       s.ready = Atomics.load(s.ctrl, STATE) === 1;
     }
     const failed = this.slots.filter((s) => !s.ready);
     if (failed.length > 0) {
-      for (const s of failed) void s.worker.terminate();
+      for (const s of failed) s.worker.terminate();
       this.slots.splice(0, this.slots.length, ...this.slots.filter((s) => s.ready));
-      process.emitWarning(`exodus-snn wasm backend: ${failed.length} kernel worker thread(s) did not start; running on ${this.count}`);
+      platform.warn(`exodus-snn wasm backend: ${failed.length} kernel worker thread(s) did not start; running on ${this.count}`);
     }
   }
 
@@ -144,7 +158,7 @@ export class KernelThreads {
     for (const s of this.slots) {
       Atomics.store(s.ctrl, SEQ, -1);
       Atomics.notify(s.ctrl, SEQ);
-      void s.worker.terminate();
+      s.worker.terminate();
     }
     this.slots.length = 0;
   }

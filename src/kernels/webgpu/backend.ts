@@ -8,7 +8,6 @@
  */
 import { BackendUnavailableError, ConfigError, ExodusError } from "../../errors.js";
 import type { Backend, Buf, DType, FArray, Kernels, MemoryStats } from "../contract.js";
-import { registerBackend } from "../registry.js";
 import {
   type Gpu,
   type GpuAdapter,
@@ -69,20 +68,14 @@ export class WebGpuBackend implements Backend, Launcher {
 
   /** Starts Dawn, picks an adapter and opens a device with the adapter's largest buffer limits. */
   static async create(options: string[] = []): Promise<WebGpuBackend> {
-    let mod: WebGpuModule;
-    try {
-      const spec = "webgpu";
-      mod = (await import(spec)) as WebGpuModule;
-    } catch (e) {
-      throw new BackendUnavailableError(
-        `the webgpu backend needs the optional npm package 'webgpu' (Dawn for Node): npm install webgpu@0.6.2 ` +
-          `(${(e as Error).message})`,
-      );
-    }
-    const gpu = mod.create(options);
+    // A browser has WebGPU as navigator.gpu; Node gets it from the `webgpu` package (Dawn).
+    const nav = (globalThis as { navigator?: { gpu?: Gpu } }).navigator;
+    const gpu = nav?.gpu ?? (await loadDawn()).create(options);
     const adapter: GpuAdapter | null = await gpu.requestAdapter({ powerPreference: "high-performance" });
     if (!adapter) {
       throw new BackendUnavailableError(
+        nav?.gpu ? "no WebGPU adapter found: this browser has WebGPU but no usable GPU adapter (headless Chromium: " +
+          "launch with --enable-unsafe-webgpu for its SwiftShader adapter); use the wasm backend" :
         "no WebGPU adapter found: Dawn needs a Vulkan driver. Install your GPU's Vulkan ICD (NVIDIA: the " +
           "proprietary driver's Vulkan part; check with `vulkaninfo --summary`), or for a CPU fallback on Debian 12 " +
           "add 'deb http://deb.debian.org/debian bookworm-backports main' and run " +
@@ -286,9 +279,20 @@ export class WebGpuBackend implements Backend, Launcher {
   }
 }
 
+async function loadDawn(): Promise<WebGpuModule> {
+  try {
+    // a variable specifier: bundlers leave the optional Node-only package alone
+    const spec = "webgpu";
+    return (await import(spec)) as WebGpuModule;
+  } catch (e) {
+    throw new BackendUnavailableError(
+      `the webgpu backend needs the optional npm package 'webgpu' (Dawn for Node): npm install webgpu@0.6.2 ` +
+        `(${(e as Error).message})`,
+    );
+  }
+}
+
 /** Factory for the registry: starts Dawn and opens a device; throws BackendUnavailableError when it cannot. */
 export async function createWebGpuBackend(): Promise<WebGpuBackend> {
   return WebGpuBackend.create();
 }
-
-registerBackend("webgpu", createWebGpuBackend);

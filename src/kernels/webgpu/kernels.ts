@@ -5,7 +5,7 @@
  */
 import { ShapeError } from "../../errors.js";
 import { spikeGradPeriod, type Buf, type Conv2dAttrs, type Kernels, type Pool2dAttrs, type ReduceAttrs } from "../contract.js";
-import { broadcastStrides } from "../ref/elementwise.js";
+import { broadcastStrides } from "../broadcast.js";
 import { type Binding, f32, type Launcher, type Param } from "./launch.js";
 import type { PoolEntry } from "./pool.js";
 import { surrogateParams, WG } from "./shaders/common.js";
