@@ -200,7 +200,8 @@ export function nirToModel(g: NirGraph, opts: FromNIROptions = {}): NirImport {
     if (!shape) throw new ConfigError(`NIR graph: ${where} comes before any Input node`);
     const ctx: NodeCtx = { n, where, shape, file, dt, disc, opts, layers, notes };
     const r = mapNode(ctx, req);
-    if (r.resetValue) anyResetValue = true;
+    // reset to 0 has exact fused gradients (docs/gradients.md §5); any other value trains with bptt only
+    if (r.resetValue !== null && r.resetValue !== undefined && r.resetValue !== 0) anyResetValue = true;
     if (r.layer) layers.push(r.layer);
     shape = r.outShape;
     shapes.push({ node: n.name, type: n.type, shape });
@@ -242,7 +243,7 @@ function pairOf(v: Arr | undefined, dflt: number, where: string, key: string): [
   throw new ShapeError(`${where}: '${key}' must be one or two integers, got [${v.data}]`);
 }
 
-function mapNode(c: NodeCtx, req: (n: NirNode, key: string) => Arr): { layer?: Layer; outShape: number[]; resetValue?: boolean } {
+function mapNode(c: NodeCtx, req: (n: NirNode, key: string) => Arr): { layer?: Layer; outShape: number[]; resetValue?: number | null } {
   const { n, where, shape, file } = c;
   switch (n.type) {
     case "Affine":
@@ -338,7 +339,7 @@ function perNeuron(v: Arr | undefined, count: number, where: string, key: string
   throw new ShapeError(`${where}: '${key}' has ${v.data.length} values but ${count} neurons arrive from the previous node`);
 }
 
-function neuron(c: NodeCtx): { layer: Layer; outShape: number[]; resetValue: boolean } {
+function neuron(c: NodeCtx): { layer: Layer; outShape: number[]; resetValue: number | null } {
   const { n, where, shape, file, dt, disc, opts } = c;
   const count = numel(shape);
   const p = (key: string, dflt?: number) => perNeuron(numParam(n, key, file), count, where, key, dflt);
@@ -375,7 +376,8 @@ function neuron(c: NodeCtx): { layer: Layer; outShape: number[]; resetValue: boo
     data.set("membraneSubtract", resetValue === null ? theta : new Array<number>(count).fill(resetValue));
   }
   const spikeHint = meta["spike_fn"];
-  const spikeFn = spikeHint === "multi" || spikeHint === "single" ? spikeHint : (opts.spikeFn ?? "single");
+  // A reset to a value is defined for 0/1 spikes (v·(1 − s)): such a neuron spikes once per step at most.
+  const spikeFn = resetValue !== null ? "single" : spikeHint === "multi" || spikeHint === "single" ? spikeHint : (opts.spikeFn ?? "single");
   const minV = Array.isArray(meta["min_v_mem"]) && meta["min_v_mem"].length === count ? (meta["min_v_mem"] as unknown[]).map(Number) : null;
   if (minV) data.set("minVMem", minV);
   const neuronSpec = { spikeThreshold: theta[0], spikeFn, minVMem: minV ? minV[0]! : null, shape: nshape, resetValue } as const;
@@ -383,7 +385,7 @@ function neuron(c: NodeCtx): { layer: Layer; outShape: number[]; resetValue: boo
   if (type === "IF") {
     const r = p("r", 1);
     foldGain(c, r, null);
-    return { layer: { node: n.name, spec: { type: "iaf", ...neuronSpec }, data }, outShape: shape, resetValue: resetValue !== null };
+    return { layer: { node: n.name, spec: { type: "iaf", ...neuronSpec }, data }, outShape: shape, resetValue };
   }
   const cuba = type === "CubaLIF";
   const alpha = toAlpha(p(cuba ? "tau_mem" : "tau"), cuba ? "tau_mem" : "tau");
@@ -419,7 +421,7 @@ function neuron(c: NodeCtx): { layer: Layer; outShape: number[]; resetValue: boo
   const tauMem = tauSteps(alpha, "tau_steps");
   if (type === "LI") {
     data.set("tauMem", tauMem);
-    return { layer: { node: n.name, spec: { type: "expleak", tauMem: tauMem[0]!, normInput, decayEarly, shape: nshape }, data }, outShape: shape, resetValue: false };
+    return { layer: { node: n.name, spec: { type: "expleak", tauMem: tauMem[0]!, normInput, decayEarly, shape: nshape }, data }, outShape: shape, resetValue: null };
   }
   data.set("tauMem", tauMem);
   let tauSyn: number[] | null = null;
@@ -428,7 +430,7 @@ function neuron(c: NodeCtx): { layer: Layer; outShape: number[]; resetValue: boo
     data.set("tauSyn", tauSyn);
   }
   const spec: LayerSpec = { type: "lif", tauMem: tauMem[0]!, tauSyn: tauSyn ? tauSyn[0]! : null, normInput, decayEarly, ...neuronSpec };
-  return { layer: { node: n.name, spec, data }, outShape: shape, resetValue: resetValue !== null };
+  return { layer: { node: n.name, spec, data }, outShape: shape, resetValue };
 }
 
 /**
