@@ -18,13 +18,25 @@ export class Sequential extends Module {
   constructor(...layers: Module[]) {
     super();
     this.layers = layers;
-    let spikesIn = false;
-    layers.forEach((m, i) => {
-      this.registerModule(String(i), m);
+    layers.forEach((m, i) => this.registerModule(String(i), m));
+    this.markSparseInputs(false);
+  }
+
+  /**
+   * Declares the network's own input spikes (event frames, rate codes): the first Linear/Conv2d then also takes
+   * the spike-sparse path when a batch is sparse enough (it measures each batch and falls back to dense).
+   */
+  markSpikeInput(): this {
+    this.markSparseInputs(true);
+    return this;
+  }
+
+  private markSparseInputs(spikesIn: boolean): void {
+    for (const m of this.layers) {
       if ((m instanceof Linear || m instanceof Conv2d) && spikesIn) m.sparseInput = true;
       if (m instanceof SpikingLayer) spikesIn = true;
       else if (!(m instanceof Flatten || m instanceof Dropout || m instanceof SumPool2d || m instanceof AvgPool2d)) spikesIn = false;
-    });
+    }
   }
 
   get length(): number {

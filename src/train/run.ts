@@ -162,8 +162,9 @@ export async function feedFor(cfg: TrainConfig, task: Task, mode: "worker" | "in
   return mode === "worker" ? WorkerFeed.start(cfg.task, taskOptionsOf(cfg)) : new InlineFeed(task);
 }
 
+/** The run's network. Every task in the table feeds spikes or spike counts, so its first layer is told so. */
 export function modelFor(cfg: TrainConfig): Sequential {
-  return buildModel(cfg.model, { gradient: cfg.gradient, seed: cfg.seed, dtype: cfg.dtype });
+  return buildModel(cfg.model, { gradient: cfg.gradient, seed: cfg.seed, dtype: cfg.dtype }).markSpikeInput();
 }
 
 /** Reads <run>/config.json; accepts the run directory or its checkpoint/ subdirectory. */
