@@ -138,14 +138,14 @@ test("decodeWav: truncated data, unsupported encodings and non-WAV bytes are For
 test("convertAudioFolder: WAVs + CSV → SHD-layout file our reader opens; a bad WAV leaves no output", async () => {
   const t = tempDir("exodus-audio-");
   try {
-    const x = tone(1000, -20, 0.02, 0.2, 0.25);
+    const x = tone(1000, -10, 0.02, 0.2, 0.25);
     const pcm = new Int16Array(x.length);
     for (let i = 0; i < x.length; i++) pcm[i] = Math.round(x[i]! * 32767);
     writeFileSync(join(t.dir, "a.wav"), wavBytes(1, 1, FS, 16, new Uint8Array(pcm.buffer)));
     // the same tone as stereo float at 22.05 kHz
     const n2 = Math.round(0.25 * 22050);
     const st = new Float32Array(2 * n2);
-    for (let i = Math.round(0.02 * 22050); i < Math.round(0.2 * 22050); i++) st[2 * i] = st[2 * i + 1] = 0.1 * Math.sin((2 * Math.PI * 1000 * i) / 22050);
+    for (let i = Math.round(0.02 * 22050); i < Math.round(0.2 * 22050); i++) st[2 * i] = st[2 * i + 1] = 10 ** (-10 / 20) * Math.sin((2 * Math.PI * 1000 * i) / 22050);
     writeFileSync(join(t.dir, "b.wav"), wavBytes(3, 2, 22050, 32, new Uint8Array(st.buffer)));
     writeFileSync(join(t.dir, "labels.csv"), "file,label,speaker\na.wav,3,7\nb.wav,12,2\n");
     const out = join(t.dir, "out.h5");

@@ -41,13 +41,17 @@ export const COCHLEA_DEFAULTS: CochleaParams = {
   ihcCutoff: 1000,
   adaptTaus: [0.005, 0.05],
   floor: 1e-5,
-  gain: 1000,
+  gain: 500,
   tauMem: 0.005,
   refractory: 0.001,
 };
 
 export function resolveCochlea(opts: CochleaOptions = {}): CochleaParams {
-  const p: CochleaParams = { ...COCHLEA_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
+  // Only the model's own keys: callers pass wider option objects (CLI flags, generator settings).
+  const p: CochleaParams = { ...COCHLEA_DEFAULTS };
+  for (const k of Object.keys(COCHLEA_DEFAULTS) as (keyof CochleaParams)[]) {
+    if (opts[k] !== undefined) (p as Record<string, unknown>)[k] = opts[k];
+  }
   const pos = (k: keyof CochleaParams): void => {
     const v = p[k];
     if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) throw new ConfigError(`cochlea: ${k} must be a positive number, got ${String(v)}`);
