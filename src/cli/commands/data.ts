@@ -10,6 +10,7 @@ import { DATASETS, DVSGESTURE_HOWTO, fetchDataset } from "../../data/fetch.js";
 import { formatSummary, inspectFile } from "../../data/inspect.js";
 import { writeNmnistSimTree } from "../../data/sim/nmnist-sim.js";
 import type { Split } from "../../data/sim/mnist-digits.js";
+import { registerAudio, simSpokenDigits } from "./data-audio.js";
 
 function out(line: string): void {
   process.stdout.write(line + "\n");
@@ -63,6 +64,7 @@ export function register(program: Command): void {
     .option("--count <n>", "samples", "100")
     .option("--start <n>", "first sample index", "0")
     .action((kind: string, o: { root?: string; split: string; count: string; start: string }) => {
+      if (kind === "spoken-digits") return simSpokenDigits(o);
       if (kind !== "nmnist") throw new UsageError(`data sim: unknown kind '${kind}' (known: nmnist; order-burst is generated in memory by orderBurst())`);
       if (!o.root) throw new UsageError("data sim: --root <dir> is required");
       if (!["train", "val", "test"].includes(o.split)) throw new UsageError(`--split must be train, val or test, got ${o.split}`);
@@ -72,4 +74,5 @@ export function register(program: Command): void {
       const n = writeNmnistSimTree(o.root, { split: o.split as Split, count, start });
       out(JSON.stringify({ kind, root: o.root, split: o.split, written: n }));
     });
+  registerAudio(data);
 }

@@ -41,8 +41,8 @@ export const COCHLEA_DEFAULTS: CochleaParams = {
   ihcCutoff: 1000,
   adaptTaus: [0.005, 0.05],
   floor: 1e-5,
-  gain: 500,
-  tauMem: 0.005,
+  gain: 200,
+  tauMem: 0.05,
   refractory: 0.001,
 };
 
