@@ -79,7 +79,7 @@ export function registerAudio(data: Command): void {
   // `data sim` belongs to data.ts; add the spoken-digits flags it lacks (another kind may share some).
   const sim = data.commands.find((c) => c.name() === "sim");
   if (sim) {
-    const has = (flags: string): boolean => sim.options.some((x: Option) => flags.startsWith(x.long ?? "\0"));
+    const has = (flags: string): boolean => sim.options.some((x: Option) => x.long === flags.split(" ")[0]);
     for (const [f, d] of SIM_FLAGS) if (!has(f)) sim.option(f, d);
   }
 }
