@@ -121,11 +121,14 @@ function wavBytes(format: number, channels: number, rate: number, bits: number, 
   return b;
 }
 
-test("decodeWav: 16-bit PCM values are code/32768; stereo float is averaged to mono", () => {
+test("decodeWav: 16-bit PCM values are code/32768, 8-bit is offset by 128, 24-bit signed; stereo float is averaged to mono", () => {
   const pcm = new Int16Array([0, 16384, -32768, 32767]);
   const a = decodeWav(wavBytes(1, 1, 8000, 16, new Uint8Array(pcm.buffer)), "a.wav");
   assert.equal(a.sampleRate, 8000);
   assert.deepEqual(Array.from(a.samples), [0, 0.5, -1, 32767 / 32768].map(Math.fround));
+  // 8-bit WAV is unsigned with 128 as zero; 24-bit is signed little-endian: 0x400000 = 0.5, 0xffffff = −1/2^23
+  assert.deepEqual(Array.from(decodeWav(wavBytes(1, 1, 8000, 8, new Uint8Array([128, 255, 0])), "c.wav").samples), [0, 127 / 128, -1]);
+  assert.deepEqual(Array.from(decodeWav(wavBytes(1, 1, 8000, 24, new Uint8Array([0, 0, 0x40, 0xff, 0xff, 0xff])), "d.wav").samples), [0.5, Math.fround(-(2 ** -23))]);
   const st = new Float32Array([0.5, -0.25, 1, 0]); // frames (L,R): (0.5,−0.25), (1,0)
   const b = decodeWav(wavBytes(3, 2, 44100, 32, new Uint8Array(st.buffer)), "b.wav");
   assert.equal(b.sampleRate, 44100);
