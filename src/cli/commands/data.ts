@@ -12,9 +12,10 @@ import { defaultDataRoot } from "../../data/layouts.js";
 import type { SimKind } from "../../data/sim/sim-kind.js";
 import { nmnistSimKind } from "../../data/sim/nmnist-kind.js";
 import { dvsGestureSimKind } from "../../data/sim/dvs-gesture-kind.js";
+import { registerAudio, spokenDigitsSimKind } from "./data-audio.js";
 
 /** `data sim <kind>`: one entry per simulator; each defines its flags and run in src/data/sim. */
-const SIM_KINDS: readonly SimKind[] = [nmnistSimKind, dvsGestureSimKind];
+const SIM_KINDS: readonly SimKind[] = [nmnistSimKind, dvsGestureSimKind, spokenDigitsSimKind];
 
 function out(line: string): void {
   process.stdout.write(line + "\n");
@@ -76,4 +77,5 @@ export function register(program: Command): void {
       out(JSON.stringify(await kind.run(o, (m) => process.stderr.write(m + "\n"))));
     });
   }
+  registerAudio(data);
 }
