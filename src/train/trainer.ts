@@ -359,7 +359,9 @@ export class Trainer {
     const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
     let lossSum = 0, correct = 0;
     const spikeTot = new Array<number>(this.spiking.length).fill(0);
-    const bs = Math.max(cfg.batchSize, 128);
+    // Evaluation needs no gradients, so small training batches are grouped, but never beyond the frames
+    // (T·B) of 128 samples at T = 20: a DVS Gesture batch of 128 × 150 frames ran the wasm memory out.
+    const bs = Math.max(cfg.batchSize, Math.min(128, Math.floor(2560 / task.T)));
     const batches = Array.from({ length: Math.ceil(n / bs) }, (_, b) => Array.from({ length: Math.min(bs, n - b * bs) }, (_, i) => b * bs + i));
     const stream = this.feed.stream(split, batches, deriveSeed(cfg.seed, 0, PURPOSE.testEncode));
     try {

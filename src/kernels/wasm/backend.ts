@@ -146,7 +146,15 @@ export class WasmBackend implements Backend {
       try {
         this.mem.grow(pages);
       } catch {
-        this.mem.grow(Math.ceil(need / PAGE));
+        try {
+          this.mem.grow(Math.ceil(need / PAGE));
+        } catch {
+          this.top -= cls;
+          throw new ConfigError(
+            `the wasm backend needs ${((this.top + cls) / 2 ** 30).toFixed(2)} GiB, more than one wasm memory holds (4 GiB); ` +
+              `lower --batch-size or --steps, downsample the input, or free tensors the step keeps (tidy/dispose)`,
+          );
+        }
       }
     }
     return ptr;
