@@ -7,31 +7,20 @@
 import { ConfigError } from "../errors.js";
 import { GRADIENT_ENGINES } from "../neurons/dynamics.js";
 import { PRESETS } from "../train/models/presets.js";
-import { trainConfigFrom } from "../train/run.js";
+import { trainConfigFrom, type RunOptions } from "../train/run.js";
 import { TASKS } from "../train/tasks/index.js";
 import type { TrainConfig } from "../train/trainer.js";
 
-export interface TrialSpec {
-  task: string;
+/**
+ * A trial: the options of `exodus-snn train` (RunOptions) that a plan may set, with the model, epochs, batch size
+ * and learning rate always present. Event-dataset keys (data, binning) are not plan keys yet.
+ */
+export type TrialSpec = Omit<RunOptions, "config" | "data" | "timeBins" | "timeWindowUs" | "downsample" | "model" | "epochs" | "batchSize" | "lr"> & {
   model: string;
-  gradient: "exodus" | "bptt" | "slayer";
   epochs: number;
   batchSize: number;
   lr: number;
-  seed: number;
-  encoding?: "rate" | "latency";
-  steps?: number;
-  shift?: number;
-  hidden?: number;
-  tau?: number;
-  optimizer: "adam" | "adamw" | "sgd";
-  weightDecay?: number;
-  clip?: number;
-  schedule: "cosine" | "constant";
-  device: "auto" | "wasm" | "ref" | "webgpu";
-  limitTrain?: number;
-  limitTest?: number;
-}
+};
 
 type Rule =
   | { kind: "enum"; values: readonly string[] }

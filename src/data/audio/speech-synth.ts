@@ -5,6 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { ConfigError } from "../../errors.js";
+import { mulberry32 } from "../../util/rng.js";
 import { cochleaSpikes, type CochleaParams, type Spikes } from "./cochlea.js";
 import { decodeWav, resample } from "./wav.js";
 
@@ -31,18 +32,6 @@ export interface SampleSpec {
   noise: "white" | "low";
   /** Seeds the noise. */
   seed: number;
-}
-
-/** mulberry32: small, seedable, good enough for noise and augmentation draws. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function espeakWav(voice: string, wpm: number, pitch: number, word: string): Uint8Array {

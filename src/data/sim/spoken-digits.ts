@@ -15,7 +15,8 @@ import { ConfigError, ExodusError } from "../../errors.js";
 import { writeFileAtomic } from "../../train/safetensors.js";
 import { resolveCochlea, type CochleaOptions, type CochleaParams } from "../audio/cochlea.js";
 import { SHD_KEYS, writeShdAtomic } from "../audio/shd-file.js";
-import { mulberry32, type SampleSpec } from "../audio/speech-synth.js";
+import { mulberry32 } from "../../util/rng.js";
+import type { SampleSpec } from "../audio/speech-synth.js";
 
 export interface SpokenDigitsOptions extends CochleaOptions {
   /** `<stem>.h5`, `<stem>_train.h5` or `<stem>_test.h5`: the pair `<stem>_train.h5` + `<stem>_test.h5` is written. */
