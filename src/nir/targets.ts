@@ -1,6 +1,6 @@
 /**
  * Export presets: the dt, discretisation and input-gain convention each NIR consumer assumes
- * (../shared/docs/nir.md §3.6). NIR stores no dt, and readers disagree on dt, integration and `r`, so a
+ * (docs/nir.md, "Target presets"). NIR stores no dt, and readers disagree on dt, integration and `r`, so a
  * preset writes the file the way that reader will compute it.
  */
 import { ConfigError } from "../errors.js";
