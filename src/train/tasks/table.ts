@@ -31,9 +31,9 @@ export interface TaskEntry {
  * - nmnist: as nmnist-sim (20 bins, 2×2 → 17×17), so the two compare directly.
  * - shd/ssc: the EXODUS paper's setup (700 → 100 channels, 4 ms frames, 250 kept; the 3×128 LIF MLP with a
  *   leaky readout; lr 1e-3, batch 128); 30 epochs instead of the paper's 200 to fit a CPU.
- * - dvs-gesture: the paper's conv net, but on 32×32 (×0.25) and 10 ms × 150 frames (1.5 s) instead of 64×64 and
- *   5 ms × 300, a quarter of the paper's cost per step twice over; pass --downsample 0.5 --time-window-us 5000
- *   --steps 300 for the paper's input.
+ * - dvs-gesture: 32×32 (×0.25) and 10 ms × 150 frames (1.5 s) instead of the paper's 64×64 and 5 ms × 300, a
+ *   quarter of the paper's cost per step twice over; the paper's net is `--model dvs-gesture` (with
+ *   --downsample 0.5 --time-window-us 5000 --steps 300 for the paper's input).
  */
 const NMNIST_EVENTS: EventDefaults = { timeBins: 20, T: 20, downsample: 0.5 };
 const HEIDELBERG_EVENTS: EventDefaults = { timeWindowUs: 4000, T: 250, downsample: 1 / 7 };
@@ -80,7 +80,9 @@ export const TASK_TABLE = {
   },
   "dvs-gesture": {
     summary: "IBM DVS Gesture from its folder of user*_*.aedat, *_labels.csv and trial lists",
-    defaults: { model: "dvs-gesture", lr: 1e-3, epochs: 20, batchSize: 16 },
+    // conv, not the paper's net: on the simulated set the conv preset reached 92.9 % in 5 epochs at lr 2e-3, the
+    // paper preset (--model dvs-gesture) 3 % in 4 epochs at our 32×32 input, whose pooled counts are 8× the paper's
+    defaults: { model: "conv", lr: 2e-3, epochs: 20, batchSize: 16 },
     events: GESTURE_EVENTS,
     create: (o: TaskOptions) => EventTask.open("dvs-gesture", o, GESTURE_EVENTS),
   },
