@@ -9,28 +9,20 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../errors.js";
-import { finishRun, modelFor, readRunConfig, selectDevice, taskFor, writeRunConfig } from "../train/run.js";
+import { finishRun, modelFor, readRunConfig, selectDevice, taskFor, writeRunConfig, type FinalResult } from "../train/run.js";
 import { Trainer, type EpochMetrics } from "../train/trainer.js";
 import { canonicalJson } from "./ids.js";
 import { trainConfigFor, type TrialSpec } from "./spec.js";
 
-export interface TrialResult {
-  test_accuracy: number;
-  test_loss: number;
-  train_accuracy: number | null;
-  epochs: number;
-  /** Seconds this attempt spent (process-local), and training seconds summed over every attempt. */
-  seconds: number;
-  train_seconds: number;
-  device: string;
-  spikes_per_neuron: Record<string, number>;
+/** A trial's result: the fields of `exodus-snn train`'s result line, plus what the sweep adds. */
+export type TrialResult = Pick<FinalResult, "test_accuracy" | "test_loss" | "train_accuracy" | "epochs" | "seconds" | "train_seconds" | "device" | "spikes_per_neuron"> & {
   history: EpochMetrics[];
   /** Epoch the last attempt started from (0: from scratch; > 0: resumed from a checkpoint). */
   resumed_from_epoch: number;
   worker: string;
   /** Final weights (safetensors, base64): the report needs no access to the store. */
   weights_base64: string;
-}
+};
 
 export interface AttemptEvent {
   event: "start" | "finish";

@@ -17,7 +17,7 @@ import { writeFileAtomic } from "./safetensors.js";
 import { buildModel, PRESETS, presetConfig, type ModelConfig } from "./models/presets.js";
 import { InlineFeed, WorkerFeed, type BatchFeed } from "./feed.js";
 import { createTask, TASK_TABLE, TASKS, taskEntry } from "./tasks/table.js";
-import type { Task, TaskOptions } from "./tasks/types.js";
+import { TASK_OPTION_KEYS, type Task, type TaskOptions } from "./tasks/types.js";
 import { Trainer, type TrainConfig } from "./trainer.js";
 
 export type DeviceName = "wasm" | "ref" | "webgpu" | "auto";
@@ -146,8 +146,9 @@ export async function trainConfigFrom(f: RunOptions): Promise<TrainConfig> {
 
 /** The TaskOptions part of a run's config (what a worker needs to build the same task). */
 export function taskOptionsOf(cfg: TrainConfig): TaskOptions {
-  const { encoding, T, maxShift, limitTrain, limitTest, data, timeBins, timeWindowUs, downsample, cacheDir } = cfg;
-  return { encoding, T, maxShift, limitTrain, limitTest, data, timeBins, timeWindowUs, downsample, cacheDir };
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(TASK_OPTION_KEYS) as (keyof TaskOptions)[]) if (cfg[k] !== undefined) out[k] = cfg[k];
+  return out as TaskOptions;
 }
 
 export async function taskFor(cfg: TrainConfig): Promise<Task> {

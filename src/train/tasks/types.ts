@@ -44,6 +44,13 @@ export interface TaskOptions {
   cacheDir?: string;
 }
 
+
+/** Every TaskOptions key, once: the compiler refuses this table when a key is added above and not here. */
+export const TASK_OPTION_KEYS: Readonly<Record<keyof TaskOptions, true>> = {
+  encoding: true, T: true, maxShift: true, limitTrain: true, limitTest: true,
+  data: true, timeBins: true, timeWindowUs: true, downsample: true, cacheDir: true,
+};
+
 /**
  * task.encode for the synchronous loops (fitSteps, the count baseline): the in-memory tasks encode at once; a
  * task that reads its samples from disk is refused with the fix.
