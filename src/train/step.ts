@@ -153,3 +153,13 @@ export async function trainStep(c: StepContext, x: Tensor, labels: readonly numb
   if (normSq && !Number.isFinite(m.extra[1]![0]!)) throw await gradError(model, where);
   return { loss: lv, scores: m.scores, classes: sc.shape[1]!, spikes: m.spikes };
 }
+
+/** One evaluation batch (no gradients): loss, class scores and spike totals in one read. Call inside a tidy scope. */
+export async function evalStep(model: Sequential, lossSpec: LossSpec, spiking: SpikingLayers, x: Tensor, labels: readonly number[]): Promise<BatchReadout> {
+  const { loss, sc, sp } = noGrad(() => {
+    const y = model.forward(x);
+    return { loss: computeLoss(lossSpec, y, labels), sc: scoresOf(lossSpec, y), sp: spikeSumTensors(spiking) };
+  });
+  const m = await readBatch([loss], sc, sp);
+  return { loss: m.extra[0]![0]!, scores: m.scores, classes: sc.shape[1]!, spikes: m.spikes };
+}

@@ -15,22 +15,21 @@ import { noGrad } from "../tensor/autograd.js";
 import { tidy, tidyAsync } from "../tensor/memory.js";
 import { Rng } from "../util/rng.js";
 import { hasCheckpoint, loadCheckpoint, saveCheckpointAsync } from "./checkpoint.js";
-import { computeLoss, scoresOf } from "./losses.js";
-import { neuronsPerSample, spikeSumTensors, spikingLayers, Tally, type EvalResult, type SpikingLayers } from "./metrics.js";
+import { neuronsPerSample, spikingLayers, Tally, type EpochMetrics, type EvalResult, type SpikingLayers } from "./metrics.js";
 import type { ModelConfig } from "./models/presets.js";
 import { makeOptimizer, type Optimizer, type OptimizerName } from "./optim.js";
 import { InlineFeed, type BatchFeed } from "./feed.js";
 import { probeModel, type ProbeResult } from "./probe.js";
 import { lrAt, type Schedule } from "./schedule.js";
 import { epochBatches, RNG_SCHEME, seedDropout, testEncodeSeed, trainEncodeSeed } from "./seeds.js";
-import { batchInput, readBatch, trainStep, type StepContext } from "./step.js";
+import { batchInput, evalStep, trainStep, type StepContext } from "./step.js";
 import type { Split, Task, TaskOptions } from "./tasks/types.js";
 
 // the module's earlier exports, now defined beside what they serve
 export { deriveSeed } from "./seeds.js";
 export { makeOptimizer } from "./optim.js";
 export { readAll } from "./step.js";
-export type { EvalResult } from "./metrics.js";
+export type { EpochMetrics, EvalResult } from "./metrics.js";
 export type { Raster } from "./probe.js";
 
 /** A run's whole configuration (config.json of a run directory). The task's options are TaskOptions' fields. */
@@ -51,20 +50,6 @@ export interface TrainConfig extends TaskOptions {
   schedule: "cosine" | "constant";
   device: "wasm" | "ref" | "webgpu";
   dtype?: "float32" | "float64";
-}
-
-export interface EpochMetrics {
-  epoch: number;
-  lr: number;
-  train_loss: number;
-  train_accuracy: number;
-  test_loss: number;
-  test_accuracy: number;
-  /** Mean spikes per neuron per sample (whole sequence), by spiking layer name, on the training data. */
-  spikes_per_neuron: Record<string, number>;
-  samples_per_second: number;
-  epoch_seconds: number;
-  eval_seconds: number;
 }
 
 export interface StepInfo {
@@ -187,15 +172,11 @@ export class Trainer {
       for (const idx of batches) {
         const data = await stream.next();
         await tidyAsync(async () => {
-          const { loss, sc, sp, labels } = noGrad(() => {
-            this.model.resetStates();
-            const { x, labels } = batchInput(task, split, idx, data, this.dtype);
-            const y = this.model.forward(x);
-            return { loss: computeLoss(cfg.model.loss, y, labels), sc: scoresOf(cfg.model.loss, y), sp: spikeSumTensors(this.spiking), labels };
-          });
+          this.model.resetStates();
+          const { x, labels } = batchInput(task, split, idx, data, this.dtype);
+          const r = await evalStep(this.model, cfg.model.loss, this.spiking, x, labels);
           this.neurons = neuronsPerSample(this.spiking);
-          const m = await readBatch([loss], sc, sp);
-          tally.add({ loss: m.extra[0]![0]!, scores: m.scores, classes: task.classes, spikes: m.spikes }, labels);
+          tally.add(r, labels);
         });
       }
     } finally {
