@@ -25,7 +25,7 @@ import { epochBatches, RNG_SCHEME, seedDropout, testEncodeSeed, trainEncodeSeed 
 import { batchInput, evalStep, trainStep, type StepContext } from "./step.js";
 import type { Split, Task, TaskOptions } from "./tasks/types.js";
 
-// the module's earlier exports, now defined beside what they serve
+// one import for the loop and what its callers use with it (the CLI, the sweep, train/index.ts)
 export { deriveSeed } from "./seeds.js";
 export { makeOptimizer } from "./optim.js";
 export { readAll } from "./step.js";
