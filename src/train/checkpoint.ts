@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { ConfigError, FormatError } from "../errors.js";
 import type { FArray } from "../kernels/contract.js";
 import type { Module } from "../layers/module.js";
+import { assignInPlace } from "../tensor/ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Optimizer } from "./optim.js";
 import { loadSafetensors, saveSafetensors, writeFileAtomic, type StTensor } from "./safetensors.js";
@@ -45,7 +46,7 @@ export function loadStateDict(model: Module, tensors: ReadonlyMap<string, StTens
     if (s.shape.length !== t.shape.length || s.shape.some((d, i) => d !== t.shape[i])) {
       throw new FormatError(file, `tensor "${name}"`, `shape [${t.shape}]`, `got [${s.shape}]`);
     }
-    t.backend.upload(t.buf, s.data);
+    assignInPlace(t, s.data);
   }
 }
 

@@ -1,12 +1,13 @@
 /**
- * Optimizers over a parameter list: SGD (momentum, dampening, Nesterov), Adam and AdamW. Updates run the
- * backend's fused sgdUpdate/adamUpdate kernels in place on the parameter buffers; state buffers (momentum,
- * m, v) are kept tensors, exported and restored by checkpoints so a resumed run continues bit for bit.
+ * Optimizers over a parameter list: SGD (momentum, dampening, Nesterov), Adam and AdamW, and makeOptimizer,
+ * which builds one from a run's configuration. Updates are the in-place tensor ops applySgd/applyAdam
+ * (tensor/ops/inplace.ts: the backend's fused update kernels on the parameters' memory); state buffers
+ * (momentum, m, v) are kept tensors, exported and restored by checkpoints so a resumed run continues bit
+ * for bit.
  */
 import { ConfigError } from "../errors.js";
-import { run } from "../kernels/registry.js";
 import { keep } from "../tensor/memory.js";
-import { zerosLike } from "../tensor/ops/index.js";
+import { applyAdam, applySgd, assignInPlace, zerosLike } from "../tensor/ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 export interface OptimizerState {
@@ -46,7 +47,7 @@ export abstract class Optimizer {
       const v = values.get(name);
       if (!v) throw new ConfigError(`optimizer state '${name}' missing from checkpoint`);
       if (v.length !== t.size) throw new ConfigError(`optimizer state '${name}' has ${v.length} values, expected ${t.size}`);
-      t.backend.upload(t.buf, v);
+      assignInPlace(t, v);
     }
   }
 
@@ -97,9 +98,8 @@ export class SGD extends Optimizer {
     this.stepCount++;
     this.params.forEach((p, i) => {
       if (!p.grad) return;
-      run(p.backend, "sgdUpdate", { p: p.buf, g: p.grad.buf, buf: this.bufs![i]!.buf }, {
-        n: p.size, lr: this.lr, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov,
-        weightDecay: this.weightDecay, first,
+      applySgd(p, p.grad, this.bufs![i]!, {
+        lr: this.lr, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, weightDecay: this.weightDecay, first,
       });
     });
   }
@@ -147,8 +147,8 @@ export class Adam extends Optimizer {
     this.stepCount++;
     this.params.forEach((p, i) => {
       if (!p.grad) return;
-      run(p.backend, "adamUpdate", { p: p.buf, g: p.grad.buf, m: this.m![i]!.buf, v: this.v![i]!.buf }, {
-        n: p.size, lr: this.lr, beta1: this.betas[0], beta2: this.betas[1], eps: this.eps,
+      applyAdam(p, p.grad, this.m![i]!, this.v![i]!, {
+        lr: this.lr, beta1: this.betas[0], beta2: this.betas[1], eps: this.eps,
         weightDecay: this.weightDecay, decoupled: this.decoupled, step: this.stepCount,
       });
     });
@@ -164,5 +164,30 @@ export class Adam extends Optimizer {
 export class AdamW extends Adam {
   constructor(params: readonly Tensor[], opts: Omit<AdamOptions, "decoupled">) {
     super(params, { ...opts, decoupled: true });
+  }
+}
+
+export type OptimizerName = "adam" | "adamw" | "sgd";
+
+/** The optimizer fields of a run's configuration (TrainConfig has them). */
+export interface OptimizerConfig {
+  optimizer: OptimizerName;
+  lr: number;
+  /** Default 0 (adam, sgd) or 0.01 (adamw, as PyTorch's AdamW). */
+  weightDecay?: number;
+  /** SGD only; default 0.9. */
+  momentum?: number;
+}
+
+export function makeOptimizer(cfg: OptimizerConfig, params: readonly Tensor[]): Optimizer {
+  switch (cfg.optimizer) {
+    case "adam":
+      return new Adam(params, { lr: cfg.lr, weightDecay: cfg.weightDecay ?? 0 });
+    case "adamw":
+      return new AdamW(params, { lr: cfg.lr, weightDecay: cfg.weightDecay ?? 0.01 });
+    case "sgd":
+      return new SGD(params, { lr: cfg.lr, momentum: cfg.momentum ?? 0.9, weightDecay: cfg.weightDecay ?? 0 });
+    default:
+      throw new ConfigError(`unknown optimizer '${String(cfg.optimizer)}'; use adam, adamw or sgd`);
   }
 }

@@ -5,3 +5,4 @@ export * from "./reduce.js";
 export * from "./shape-ops.js";
 export * from "./nn.js";
 export * from "./neuron.js";
+export * from "./inplace.js";
