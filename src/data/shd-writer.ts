@@ -66,7 +66,7 @@ function checkInput(data: ShdWriteInput): void {
 export interface ShdWriteOptions {
   /** Element type of /spikes/times (default f32: exact for every time the converter makes). */
   timeDtype?: ShdTimeDtype;
-  /** Default "ragged" (SHD's layout); "flat" only for files readers older than the ragged writer must open. */
+  /** Default "ragged" (SHD's layout); "flat" is what this writer made before it could write VLEN rows (readShd reads both). */
   layout?: ShdLayout;
   /** Most spike bytes staged in wasm memory per HDF5 write (default 16 MB); tests lower it to cross batches. */
   batchBytes?: number;
@@ -92,7 +92,7 @@ export async function writeShd(path: string, data: ShdWriteInput, options: ShdWr
     // 1.8-era object formats: readable by every HDF5 ≥ 1.8 that SHD's loaders may run on.
     const f = new h5.File(tmp, layout === "ragged" ? "a" : "w", { libver: ["earliest", "v108"] });
     try {
-      if (layout === "ragged") writeRagged(Module, f, tmp, data, timeDtype, batchBytes);
+      if (layout === "ragged") writeRagged(Module, f, path, data, timeDtype, batchBytes);
       else writeFlat(f, data, timeDtype === "f64" ? "f64" : "f32");
       f.create_dataset({ name: "labels", data: Uint16Array.from(data.labels) });
       if (data.speaker || data.keys) {
