@@ -50,6 +50,8 @@ test("data sim spoken-digits: a tiny voice-disjoint pair in SHD layout, cached t
     assert.deepEqual(j.voices.train.filter((v) => j.voices.test.includes(v)), [], "train and test voices overlap");
     const tr = await readShd(join(d.dir, "sd_train.h5"), { numClasses: 20, channels: 128 });
     const te = await readShd(join(d.dir, "sd_test.h5"), { numClasses: 20, channels: 128 });
+    assert.equal(tr.layout, "ragged");
+    assert.equal(te.layout, "ragged");
     assert.deepEqual(Array.from(tr.labels), [0, 1, 2, 3, 4, 5]);
     assert.deepEqual(Array.from(te.labels), [0, 1, 2, 3]);
     assert.equal(tr.keys?.length, 20);

@@ -142,7 +142,7 @@ test("decodeWav: truncated data, unsupported encodings and non-WAV bytes are For
   throwsFormat(() => decodeWav(new TextEncoder().encode("not a wav file at all, just text"), "t.wav"), { file: "t.wav" });
 });
 
-test("convertAudioFolder: WAVs + CSV → SHD-layout file our reader opens; a bad WAV leaves no output", async () => {
+test("convertAudioFolder: WAVs + CSV → a file in SHD's ragged layout our reader opens; a bad WAV leaves no output", async () => {
   const t = tempDir("exodus-audio-");
   try {
     const x = tone(1000, -10, 0.02, 0.2, 0.25);
@@ -159,6 +159,9 @@ test("convertAudioFolder: WAVs + CSV → SHD-layout file our reader opens; a bad
     const r = await convertAudioFolder(t.dir, join(t.dir, "labels.csv"), out, { channels: 64 });
     assert.equal(r.samples, 2);
     const d = await readShd(out, { numClasses: 20, channels: 64 });
+    // SHD's own ragged layout (VLEN float32 times, VLEN uint16 units), as SHD's Python loaders expect
+    assert.equal(d.layout, "ragged");
+    assert.equal(d.timeBytes, 4);
     assert.deepEqual(Array.from(d.labels), [3, 12]);
     assert.deepEqual(Array.from(d.speaker!), [7, 2]);
     for (const row of d.times) assert.ok(row.length > 50 && row[0]! >= 0.02 && row[row.length - 1]! < 0.25);

@@ -231,3 +231,30 @@ export function halfToFloat(h: number): number {
   if (e === 31) return f ? NaN : s * Infinity;
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
+
+/** number → IEEE 754 half bits, rounded to nearest, ties to even (what numpy's astype(float16) does). */
+export function floatToHalf(x: number): number {
+  if (Number.isNaN(x)) return 0x7e00;
+  const s = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
+  const a = Math.abs(x);
+  // 65520 is halfway between the largest half (65504) and 2^16, and rounds (to even) up to infinity.
+  if (a >= 65520) return s | 0x7c00;
+  // Subnormals are whole multiples of 2^-24; 1024 of them carry into the smallest normal, 0x0400.
+  if (a < 2 ** -14) return s | roundHalfEven(a * 2 ** 24);
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  // a / 2^e is in [1, 2): scaling by powers of two and subtracting 1 are exact in float64.
+  let m = roundHalfEven((a / 2 ** e - 1) * 1024);
+  if (m === 1024) {
+    m = 0;
+    e++;
+  }
+  if (e > 15) return s | 0x7c00;
+  return s | ((e + 15) << 10) | m;
+}
+
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 === 1 ? r - 1 : r;
+}

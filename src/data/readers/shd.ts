@@ -1,11 +1,11 @@
 /**
  * SHD / SSC HDF5 (Cramer et al.): ragged `spikes/times` (seconds, VLEN float16/32/64) and
- * `spikes/units` (VLEN uint16), `labels`, optional `extra/*` (data-formats.md §1.3). Also reads the
- * flat layout our writer produces (`spikes/times_flat`, `spikes/units_flat`, `spikes/offsets` N+1),
- * because h5wasm cannot write VLEN numbers. `validateShd` owns every check and is pure, so it can be
+ * `spikes/units` (VLEN uint16), `labels`, optional `extra/*` (docs/datasets.md). Also reads the flat
+ * layout (`spikes/times_flat`, `spikes/units_flat`, `spikes/offsets` N+1) that our writer produced
+ * before it wrote SHD's ragged layout, so files made then still open. `validateShd` owns every check and is pure, so it can be
  * fuzzed without the HDF5 library.
  */
-import { ConfigError, FormatError } from "../../errors.js";
+import { FormatError } from "../../errors.js";
 import type { Events } from "../events.js";
 import { halfToFloat, readH5Datasets, type H5Dataset, type H5Read, type H5ReadOptions } from "./hdf5.js";
 
@@ -190,48 +190,5 @@ export function shdSampleToEvents(times: Float64Array, units: Uint16Array): Even
   return { x: Uint16Array.from(units), y: new Uint16Array(n), t, p: new Uint8Array(n).fill(1) };
 }
 
-export interface ShdWriteInput {
-  times: ArrayLike<number>[];
-  units: ArrayLike<number>[];
-  labels: ArrayLike<number>;
-  speaker?: ArrayLike<number>;
-  keys?: string[];
-}
-
-/** Write the flat layout (h5wasm cannot write VLEN numbers). float16 is not writable through h5wasm. */
-export async function writeShd(path: string, data: ShdWriteInput, timeDtype: "f32" | "f64" = "f32"): Promise<void> {
-  const n = data.labels.length;
-  if (data.times.length !== n || data.units.length !== n) throw new ConfigError(`writeShd: ${n} labels but ${data.times.length} time rows and ${data.units.length} unit rows`);
-  let total = 0;
-  const offsets = new BigInt64Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    if (data.times[i]!.length !== data.units[i]!.length) throw new ConfigError(`writeShd: row ${i} has ${data.times[i]!.length} times but ${data.units[i]!.length} units`);
-    total += data.times[i]!.length;
-    offsets[i + 1] = BigInt(total);
-  }
-  const tf = timeDtype === "f32" ? new Float32Array(total) : new Float64Array(total);
-  const uf = new Uint16Array(total);
-  let o = 0;
-  for (let i = 0; i < n; i++) {
-    tf.set(data.times[i]!, o);
-    uf.set(data.units[i]!, o);
-    o += data.times[i]!.length;
-  }
-  const h5 = (await import("h5wasm/node")).default;
-  await h5.ready;
-  const f = new h5.File(path, "w");
-  try {
-    const g = f.create_group("spikes");
-    g.create_dataset({ name: "times_flat", data: tf });
-    g.create_dataset({ name: "units_flat", data: uf });
-    g.create_dataset({ name: "offsets", data: offsets });
-    f.create_dataset({ name: "labels", data: Uint16Array.from(data.labels) });
-    if (data.speaker || data.keys) {
-      const e = f.create_group("extra");
-      if (data.speaker) e.create_dataset({ name: "speaker", data: Uint16Array.from(data.speaker) });
-      if (data.keys) e.create_dataset({ name: "keys", data: data.keys });
-    }
-  } finally {
-    f.close();
-  }
-}
+// The writer lives in data/shd-writer.ts; re-exported here, where callers of the reader look for it.
+export { writeShd, type ShdLayout, type ShdTimeDtype, type ShdWriteInput, type ShdWriteOptions } from "../shd-writer.js";
