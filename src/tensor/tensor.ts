@@ -39,6 +39,13 @@ export class Tensor {
   outIndex = 0;
   /** Optional label used in error messages (e.g. the parameter's name). */
   name?: string;
+  /**
+   * These values are spikes: mostly zeros (spike counts, or spikes pooled or dropped out). A spiking layer
+   * sets it on its output; reshape, sum/avg pooling and Dropout carry it; matmul/linear/conv2d read it to
+   * take the backend's spike-sparse path. A hint, like the kernels' aSparse/xSparse: results equal the
+   * dense path's within float32 summation order.
+   */
+  spikes = false;
   private storage_: Storage | null;
 
   constructor(
