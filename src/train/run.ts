@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { ConfigError, UsageError } from "../errors.js";
 import { currentBackend, registerBackend, setBackend, setBackendSync } from "../kernels/registry.js";
 import type { Sequential } from "../layers/sequential.js";
-import { renderReport } from "../cli/report.js";
+import { renderReport } from "../report/run-report.js";
 import { saveModelWeightsAsync } from "./checkpoint.js";
 import { writeFileAtomic } from "./safetensors.js";
 import { buildModel, PRESETS, presetConfig, type ModelConfig } from "./models/presets.js";
