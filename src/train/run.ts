@@ -13,7 +13,7 @@ import { currentBackend, registerBackend, setBackend, setBackendSync } from "../
 import type { Sequential } from "../layers/sequential.js";
 import { renderReport } from "../report/run-report.js";
 import { saveModelWeightsAsync } from "./checkpoint.js";
-import { writeFileAtomic } from "./safetensors.js";
+import { writeFileAtomic } from "../util/write-file-atomic.js";
 import { buildModel, PRESETS, presetConfig, type ModelConfig } from "./models/presets.js";
 import { InlineFeed, WorkerFeed, type BatchFeed } from "./feed.js";
 import { createTask, TASK_TABLE, TASKS, taskEntry } from "./tasks/table.js";
