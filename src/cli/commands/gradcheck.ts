@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { ConfigError, UsageError } from "../../errors.js";
 import type { BackendName } from "../../kernels/contract.js";
 import { getBackendAsync } from "../../kernels/registry.js";
-import { maxRelDiff, parseCase, runCaseOn, runEngine, runEngineAsync, type GradCase } from "../../neurons/gradcheck.js";
+import { maxRelDiff, parseCase, runCaseOn, runEngine, runEngineAsync, type GradCase } from "../../experiments/gradcheck.js";
 import { Rng } from "../../util/rng.js";
 
 const SURROGATES: GradCase["surrogate"][] = [
