@@ -18,7 +18,7 @@ import { modelFor, readRunConfig, selectDevice, writeRunConfig } from "../../tra
 import { writeFileAtomic } from "../../util/write-file-atomic.js";
 import { createTask, TASKS } from "../../train/tasks/index.js";
 import { makeOptimizer, type TrainConfig } from "../../train/trainer.js";
-import { posFloatArg } from "./train.js";
+import { posFloatArg } from "../args.js";
 
 function out(line: string): void {
   process.stdout.write(line + "\n");
