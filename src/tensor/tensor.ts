@@ -6,7 +6,7 @@
  */
 import type { Backend, Buf, DType, FArray } from "../kernels/contract.js";
 import { DisposedError } from "../errors.js";
-import { onCreate, onDispose } from "./memory.js";
+import { newTensorId, onCreate, onDispose } from "./memory.js";
 import type { Node } from "./autograd.js";
 
 /** A reference-counted buffer; views (reshape, detach) share one. */
@@ -21,15 +21,9 @@ export class Storage {
   }
 }
 
-let nextTensorId = 1;
-
-/** The id the next tensor will get (autograd uses it to tell tensors made during a backward pass). */
-export function peekNextTensorId(): number {
-  return nextTensorId;
-}
-
 export class Tensor {
-  readonly id = nextTensorId++;
+  /** Creation order (memory.ts hands them out; autograd asks memory.ts what was created since a mark). */
+  readonly id = newTensorId();
   readonly size: number;
   requiresGrad = false;
   /** Accumulated gradient of a leaf after backward(); persistent until zeroGrad()/dispose(). */

@@ -157,3 +157,51 @@ export function describeViolation(v: Violation, table: readonly LayerRow[]): str
   const where = tierOf(v.toLayer) === tierOf(v.fromLayer) ? "a sibling on the same tier" : "above it";
   return `${v.from} (layer ${v.fromLayer}) imports ${v.to} (layer ${v.toLayer}, ${where})${v.typeOnly ? " [type only]" : ""}`;
 }
+
+/**
+ * Groups of files that import each other in a circle through static value imports (type-only imports are
+ * erased and dynamic imports load lazily, so neither makes a load-order circle). Each group is sorted; an
+ * empty list means the static module graph is acyclic.
+ */
+export function valueImportCycles(files: ReadonlyMap<string, string>, aliases: Readonly<Record<string, string>> = {}): string[][] {
+  const names = new Set(files.keys());
+  const graph = new Map<string, string[]>();
+  for (const [file, source] of files) {
+    const targets = importsOf(file, source)
+      .filter((e) => !e.typeOnly && (e.kind === "import" || e.kind === "export"))
+      .map((e) => resolveSpecifier(file, e.specifier, names, aliases))
+      .filter((t): t is string => t !== null && names.has(t));
+    graph.set(file, targets);
+  }
+  // Tarjan's strongly connected components
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const out: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, counter);
+    low.set(v, counter++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const group: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        group.push(w);
+      } while (w !== v);
+      if (group.length > 1 || graph.get(v)!.includes(v)) out.push(group.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return out;
+}

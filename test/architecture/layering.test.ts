@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkLayering, describeViolation, importsOf, layerOf, type Exception, type LayerRow } from "./imports.js";
+import { checkLayering, describeViolation, importsOf, layerOf, valueImportCycles, type Exception, type LayerRow } from "./imports.js";
 
 /**
  * The layers, bottom (tier 0) to top. A file may import its own layer and any layer on a lower tier;
@@ -147,6 +147,19 @@ test("the checker flags upward and sibling arrows and nothing else (in-memory tr
   assert.deepEqual(r2.unusedExceptions.map((e) => e.reason), ["stale"]);
 });
 
+test("the cycle finder sees circles through value imports only", () => {
+  const files = new Map<string, string>([
+    ["src/a.ts", 'import { b } from "./b.js";\nexport const a = 1;'],
+    ["src/b.ts", 'import { c } from "./c.js";\nexport const b = 1;'],
+    ["src/c.ts", 'import { a } from "./a.js";\nexport const c = 1;'], // a → b → c → a
+    ["src/d.ts", 'import type { E } from "./e.js";\nexport type D = 1;'],
+    ["src/e.ts", 'import type { D } from "./d.js";\nexport type E = 1;'], // types only: erased
+    ["src/f.ts", 'export const f = async () => (await import("./g.js")).g;'],
+    ["src/g.ts", 'import { f } from "./f.js";\nexport const g = f;'], // one side lazy
+  ]);
+  assert.deepEqual(valueImportCycles(files), [["src/a.ts", "src/b.ts", "src/c.ts"]]);
+});
+
 test("the layer table places files by longest prefix", () => {
   assert.equal(layerOf("src/kernels/wasm/backend.ts", LAYERS)?.layer, "kernels");
   assert.equal(layerOf("src/index.ts", LAYERS)?.layer, "entry");
@@ -162,4 +175,10 @@ test("every import under src/ points down (or sideways within its layer)", () =>
   assert.deepEqual(r.unusedExceptions, [], "stale EXCEPTIONS (the import is gone): delete them");
   const lines = r.violations.map((v) => describeViolation(v, LAYERS));
   assert.equal(lines.length, 0, `${lines.length} upward import(s):\n  ${lines.join("\n  ")}`);
+});
+
+test("no two modules under src/ import each other in a circle (static value imports)", () => {
+  // e.g. tensor.ts ↔ memory.ts: memory.ts takes Tensor as a type only and autograd asks it about ownership
+  const cycles = valueImportCycles(sourceTree(), packageAliases());
+  assert.deepEqual(cycles, [], `import circles:\n  ${cycles.map((c) => c.join(" → ")).join("\n  ")}`);
 });
