@@ -90,7 +90,7 @@ function build(c: PaperCase): { model: Sequential; cfg: ModelConfig } {
     }
   }
   const first = model.layers[0];
-  if (c.spikeInput && first instanceof Linear) first.sparseInput = true;
+  if (c.spikeInput && first instanceof Linear) first.markSpikeInput();
   return { model, cfg };
 }
 

@@ -15,5 +15,5 @@ export {
 export { clipGradNorm, gradNorm } from "./train/clip.js";
 export { lrAt, type Schedule, type CosineSchedule, type ConstantSchedule } from "./train/schedule.js";
 export { encodeSafetensors, decodeSafetensors, type StTensor, type StDType } from "./train/safetensors-codec.js";
-export { lineChart, rasterChart, histogramChart } from "./cli/report.js";
+export { lineChart, rasterChart, histogramChart } from "./report/run-report.js";
 export { orderBurst, ORDER_BURST_CLASSES } from "./data/sim/order-burst.js";

@@ -16,7 +16,7 @@ import type { Task } from "../train/tasks/index.js";
 import { meanSd } from "../util/stats.js";
 import { countBaseline } from "./baseline.js";
 import { buildWithWeights, DEFAULT_NEURON, disposeModel, initWeights, mlpConfig, type NeuronConfig } from "./models.js";
-import { barChart } from "./svg.js";
+import { barChart } from "../report/panel-charts.js";
 
 export type OptimizerName = "adam" | "sgd";
 

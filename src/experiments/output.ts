@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../train/safetensors.js";
+import { writeFileAtomic } from "../util/write-file-atomic.js";
 
 export function writeArtifacts(dir: string, name: string, files: { json: unknown; md: string; svg: string }): string[] {
   mkdirSync(dir, { recursive: true });

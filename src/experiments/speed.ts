@@ -14,7 +14,7 @@ import type { ModelConfig } from "../train/models/presets.js";
 import { Rng } from "../util/rng.js";
 import { median } from "../util/stats.js";
 import { buildWithWeights, DEFAULT_NEURON, disposeModel, dvsConvConfig, initWeights, mlpConfig, neuronsPerStep, type NeuronConfig } from "./models.js";
-import { barChart } from "./svg.js";
+import { barChart } from "../report/panel-charts.js";
 
 export const BENCH_ENGINES: GradientEngine[] = ["exodus", "slayer", "bptt"];
 

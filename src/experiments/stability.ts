@@ -16,7 +16,7 @@ import type { StTensor } from "../train/safetensors.js";
 import { Rng } from "../util/rng.js";
 import { cosine, l2, relDiff } from "../util/stats.js";
 import { buildWithWeights, DEFAULT_NEURON, disposeModel, initWeights, mlpConfig, synapticWeights } from "./models.js";
-import { lineChart, type LinePanel } from "./svg.js";
+import { panelLineChart, type LinePanel } from "../report/panel-charts.js";
 
 export interface StabilityOptions {
   quick?: boolean;
@@ -317,5 +317,5 @@ export function stabilitySvg(r: StabilityResult): string {
       });
     }
   }
-  return lineChart(panels, { cols: 2, title: "Per-layer gradient norm vs surrogate gradScale: EXODUS (solid) vs SLAYER (dashed)" });
+  return panelLineChart(panels, { cols: 2, title: "Per-layer gradient norm vs surrogate gradScale: EXODUS (solid) vs SLAYER (dashed)" });
 }

@@ -17,7 +17,10 @@ export interface Conv2dOptions extends InitOptions {
   padding?: Pair;
   bias?: boolean;
   weightNorm?: boolean;
-  /** The input holds spikes (mostly zeros, e.g. event-camera frames): conv kernels may skip the zeros. */
+  /**
+   * The input always holds spikes (mostly zeros, e.g. event-camera frames), whatever the tensor says:
+   * conv kernels may skip the zeros. A spiking layer's output (`Tensor.spikes`) needs no declaration.
+   */
   sparseInput?: boolean;
 }
 
@@ -30,11 +33,10 @@ export class Conv2d extends Module {
   readonly padding: [number, number];
   readonly weightNorm: boolean;
   readonly hasBias: boolean;
-  sparseInput: boolean;
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
     super();
-    this.sparseInput = !!opts.sparseInput;
+    this.spikeInput = !!opts.sparseInput;
     this.kernelSize = pair(kernelSize, 1);
     this.stride = pair(opts.stride, 1);
     this.padding = pair(opts.padding, 0);
@@ -73,7 +75,7 @@ export class Conv2d extends Module {
       throw new ShapeError(`Conv2d(${this.inChannels}→${this.outChannels}): input must be [T, B, ${this.inChannels}, H, W], got [${x.shape.join(", ")}]`);
     }
     const [T, B, C, H, W] = x.shape as [number, number, number, number, number];
-    const y = conv2d(reshape(x, [T * B, C, H, W]), this.weight(), this.parameter("bias") ?? null, { stride: this.stride, padding: this.padding, sparseInput: this.sparseInput });
+    const y = conv2d(reshape(x, [T * B, C, H, W]), this.weight(), this.parameter("bias") ?? null, { stride: this.stride, padding: this.padding, sparseInput: this.inputIsSpikes(x) });
     return reshape(y, [T, B, ...y.shape.slice(1)]);
   }
 

@@ -1,8 +1,8 @@
 /**
  * Linear: y = x·Wᵀ + b applied to every time step at once. Time is folded into the batch, so an input
  * [T, B, …, in] becomes one [T·B·…, in] gemm (design.md: synaptic layers never loop over time).
- * `sparseInput` marks inputs that are spikes, letting the backend take its zero-skipping gemm path;
- * Sequential sets it automatically after a spiking layer.
+ * When the input is spikes (a spiking layer's output, `Tensor.spikes`, or declared with `sparseInput` /
+ * markSpikeInput()), the backend may take its zero-skipping gemm path.
  */
 import { ShapeError } from "../errors.js";
 import { linear, reshape } from "../tensor/ops/index.js";
@@ -16,12 +16,11 @@ export interface LinearOptions extends InitOptions {
   bias?: boolean;
   /** Reparametrise the weight as g·v/‖v‖ (parameters weight_g, weight_v). */
   weightNorm?: boolean;
-  /** The input holds spikes (mostly zeros): pass aSparse to the gemm. */
+  /** The input always holds spikes (mostly zeros), whatever the tensor says: pass aSparse to the gemm. */
   sparseInput?: boolean;
 }
 
 export class Linear extends Module {
-  sparseInput: boolean;
   readonly weightNorm: boolean;
   readonly hasBias: boolean;
 
@@ -30,7 +29,7 @@ export class Linear extends Module {
     if (!(Number.isInteger(inFeatures) && inFeatures > 0 && Number.isInteger(outFeatures) && outFeatures > 0)) {
       throw new ShapeError(`Linear: feature counts must be positive integers, got ${inFeatures} → ${outFeatures}`);
     }
-    this.sparseInput = !!opts.sparseInput;
+    this.spikeInput = !!opts.sparseInput;
     this.weightNorm = !!opts.weightNorm;
     this.hasBias = opts.bias ?? true;
     // weight first, then bias: the same draw order as PyTorch's reset_parameters
@@ -55,7 +54,7 @@ export class Linear extends Module {
       throw new ShapeError(`Linear(${this.inFeatures}→${this.outFeatures}): input [${x.shape.join(", ")}] must end in ${this.inFeatures} features`);
     }
     const rows = x.size / this.inFeatures;
-    const y = linear(reshape(x, [rows, this.inFeatures]), this.weight(), this.parameter("bias") ?? null, { aSparse: this.sparseInput });
+    const y = linear(reshape(x, [rows, this.inFeatures]), this.weight(), this.parameter("bias") ?? null, { aSparse: this.inputIsSpikes(x) });
     return reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
   }
 

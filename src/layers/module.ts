@@ -8,6 +8,12 @@ import type { Tensor } from "../tensor/tensor.js";
 
 export abstract class Module {
   training = true;
+  /**
+   * This module's input holds spikes even where the tensor does not say so (`Tensor.spikes`): a model's
+   * own input (event frames, rate codes). Set by markSpikeInput(); the layers that care read it through
+   * inputIsSpikes().
+   */
+  spikeInput = false;
   private readonly params_ = new Map<string, Tensor>();
   private readonly buffers_ = new Map<string, Tensor>();
   private readonly children_ = new Map<string, Module>();
@@ -93,6 +99,21 @@ export abstract class Module {
         p.grad = null;
       }
     }
+  }
+
+  /**
+   * Declares that this module's input is spikes. A Linear or Conv2d then takes the spike-sparse path; a
+   * layer that keeps spikes spikes (Flatten, pooling, Dropout) marks its output, so the fact reaches the
+   * next synaptic layer. Containers pass the declaration to their first child (Sequential).
+   */
+  markSpikeInput(): this {
+    this.spikeInput = true;
+    return this;
+  }
+
+  /** Whether forward's input holds spikes: the tensor says so (a spiking layer made it) or it was declared. */
+  protected inputIsSpikes(x: Tensor): boolean {
+    return x.spikes || this.spikeInput;
   }
 
   /** Zeros (and detaches) every stateful layer's state; see SpikingLayer. */

@@ -1,7 +1,8 @@
 /**
  * SumPool2d and AvgPool2d on time-major input [T, B, C, H, W] (time folded into the batch). Sum pooling is
  * what sinabs uses between spiking layers (it keeps spike counts integral); average pooling is the paper's
- * DVS choice. No padding; stride defaults to the window.
+ * DVS choice. No padding; stride defaults to the window. Spikes in, spikes out (`Tensor.spikes`): pooled
+ * spikes stay mostly zeros.
  */
 import { ShapeError } from "../errors.js";
 import { avgPool2d, reshape, sumPool2d } from "../tensor/ops/index.js";
@@ -28,7 +29,9 @@ abstract class Pool2dBase extends Module {
     if (x.rank !== 5) throw new ShapeError(`${this.constructor.name}: input must be [T, B, C, H, W], got [${x.shape.join(", ")}]`);
     const [T, B, C, H, W] = x.shape as [number, number, number, number, number];
     const y = this.pool(reshape(x, [T * B, C, H, W]));
-    return reshape(y, [T, B, ...y.shape.slice(1)]);
+    const out = reshape(y, [T, B, ...y.shape.slice(1)]);
+    out.spikes = this.inputIsSpikes(x); // pooled spikes stay mostly zeros
+    return out;
   }
   override describe(): string {
     return `${this.constructor.name}(kernel=${this.kernelSize.join("×")}, stride=${this.stride.join(",")})`;

@@ -1,16 +1,11 @@
 /**
  * Sequential: runs child modules in order (named "0", "1", … like torch.nn.Sequential, so parameter names
- * such as "0.weight" match PyTorch state dicts). A Linear or Conv2d after a spiking layer (possibly through
- * Flatten/Dropout/pooling) is told its input is sparse spikes.
+ * such as "0.weight" match PyTorch state dicts). It knows nothing of its children: whether a Linear or
+ * Conv2d sees spikes is a fact of its input tensor (`Tensor.spikes`, set by spiking layers and carried by
+ * Flatten, Dropout and pooling), not of the container.
  */
-import { SpikingLayer } from "../neurons/spiking-layer.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { Conv2d } from "./conv2d.js";
-import { Dropout } from "./dropout.js";
-import { Flatten } from "./flatten.js";
-import { Linear } from "./linear.js";
 import { Module } from "./module.js";
-import { AvgPool2d, SumPool2d } from "./pool.js";
 
 export class Sequential extends Module {
   readonly layers: readonly Module[];
@@ -19,24 +14,18 @@ export class Sequential extends Module {
     super();
     this.layers = layers;
     layers.forEach((m, i) => this.registerModule(String(i), m));
-    this.markSparseInputs(false);
   }
 
   /**
-   * Declares the network's own input spikes (event frames, rate codes): the first Linear/Conv2d then also takes
-   * the spike-sparse path when a batch is sparse enough (it measures each batch and falls back to dense).
+   * Declares the network's own input spikes (event frames, rate codes): passed to the first child, so the
+   * first Linear/Conv2d (through Flatten/Dropout/pooling) also takes the spike-sparse path when a batch is
+   * sparse enough (the backend measures each batch and falls back to dense). Declared on the child rather
+   * than applied in forward() so that callers that run `layers` one by one (the Trainer) see it too.
    */
-  markSpikeInput(): this {
-    this.markSparseInputs(true);
+  override markSpikeInput(): this {
+    this.spikeInput = true;
+    this.layers[0]?.markSpikeInput();
     return this;
-  }
-
-  private markSparseInputs(spikesIn: boolean): void {
-    for (const m of this.layers) {
-      if ((m instanceof Linear || m instanceof Conv2d) && spikesIn) m.sparseInput = true;
-      if (m instanceof SpikingLayer) spikesIn = true;
-      else if (!(m instanceof Flatten || m instanceof Dropout || m instanceof SumPool2d || m instanceof AvgPool2d)) spikesIn = false;
-    }
   }
 
   get length(): number {

@@ -228,6 +228,7 @@ export abstract class SpikingLayer extends Module {
     this.setState({ vMem: out.vLast, iSyn: out.iLast });
     this.lastV = reshape(out.v, x.shape);
     this.lastSpikes = reshape(out.spikes, x.shape);
+    this.lastSpikes.spikes = true; // a fact of the tensor: the next Linear/Conv2d takes the spike-sparse path
     return this.lastSpikes;
   }
 

@@ -3,10 +3,10 @@
  * state and final metrics, and one chart per axis (final test accuracy of each completed trial against
  * that axis's value; text values are spread evenly). Built from what Redis holds, not from the store.
  */
+import { esc } from "../report/svg.js";
 import type { Plan } from "./plan.js";
 import type { TrialStatus } from "./queue.js";
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 const pct = (v: number | null | undefined) => (typeof v === "number" && Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : "–");
 const fmt = (v: unknown) => (typeof v === "number" ? String(Number(v.toPrecision(4))) : String(v));
 

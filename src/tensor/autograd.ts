@@ -3,8 +3,8 @@
  * topological backward pass, and noGrad(). Knows no specific op; tensor/ops.ts records nodes. VJPs run
  * with recording off (no higher-order gradients).
  */
-import { keep } from "./memory.js";
-import { peekNextTensorId, type Tensor } from "./tensor.js";
+import { createdSince, creationMark, isSoleOwner, keep } from "./memory.js";
+import type { Tensor } from "./tensor.js";
 
 /**
  * A gradient that repeats with period `base.size`: element i (flat, row-major) of the gradient of a tensor
@@ -117,7 +117,7 @@ export function backward(root: Tensor, grad: Tensor | null, ops: GradOps): void 
     }
   }
 
-  const firstId = peekNextTensorId();
+  const mark = creationMark();
   noGrad(() => {
     const seed = grad ?? ops.onesLike(root);
     const grads = new Map<number, Grad>();
@@ -125,11 +125,11 @@ export function backward(root: Tensor, grad: Tensor | null, ops: GradOps): void 
     const waiting = (g: Grad): boolean => [...grads.values()].includes(g);
     // Made by this pass (not a forward or user tensor, not the seed). A RepeatedGrad always is: its base is
     // a fresh tensor object, at most a view of an upstream gradient.
-    const ours = (g: Grad): boolean => g instanceof RepeatedGrad || (g.id >= firstId && g !== seed);
+    const ours = (g: Grad): boolean => g instanceof RepeatedGrad || (createdSince(mark, g) && g !== seed);
     // Safe to adopt as a leaf's .grad: ours, its memory not shared with a view, not waiting in `grads`, not
     // handed to another input.
     const owned = (g: Tensor): boolean =>
-      ours(g) && g.storage.refs === 1 && !waiting(g) && pending.filter((x) => x === g).length === 1;
+      ours(g) && isSoleOwner(g) && !waiting(g) && pending.filter((x) => x === g).length === 1;
     const full = (g: Grad): Tensor => (g instanceof RepeatedGrad ? ops.expand(g) : g);
     const accumulate = (t: Tensor, g: Grad) => {
       if (!t.requiresGrad) return;

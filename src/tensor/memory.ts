@@ -3,12 +3,35 @@
  * returns and the ones passed to `keep()`. Training loops wrap each step in tidy, so memory stops growing
  * without ownership in user code. Tensors created outside any scope are released when garbage-collected
  * (FinalizationRegistry), or explicitly with dispose(). This file is the only code that frees buffers
- * implicitly.
+ * implicitly, and the one autograd asks about ownership (createdSince, isSoleOwner). It needs tensors
+ * only as a type: tensor.ts calls in (onCreate, onDispose), never the other way round.
  */
-import { Tensor } from "./tensor.js";
+import type { Tensor } from "./tensor.js";
 
 type Scope = Set<Tensor>;
 const scopes: Scope[] = [];
+
+let nextTensorId = 1;
+
+/** A new tensor's id, in creation order (the Tensor constructor takes one). */
+export function newTensorId(): number {
+  return nextTensorId++;
+}
+
+/** A point in creation order: the tensors created after it are createdSince(mark). */
+export function creationMark(): number {
+  return nextTensorId;
+}
+
+/** Whether t was created after `mark` (e.g. by the backward pass that took the mark). */
+export function createdSince(mark: number, t: Tensor): boolean {
+  return t.id >= mark;
+}
+
+/** Whether t is the only tensor referring to its memory (no view such as a reshape shares it). */
+export function isSoleOwner(t: Tensor): boolean {
+  return t.storage.refs === 1;
+}
 
 // Backstop for tensors created outside any scope: release memory when the Tensor object is collected.
 const finalizer = new FinalizationRegistry<{ release(): void; freed: boolean }>((token) => {
@@ -76,14 +99,19 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
-function collect(x: unknown, out: Set<Tensor>, depth = 0): void {
+/**
+ * The tensors of `scope` reachable from x (a tensor, or arrays / plain objects of them). Only the scope's
+ * own tensors can survive it, so membership is the whole test: no class check, and a tensor from outside
+ * (not an array, not a plain object) is skipped like any other value.
+ */
+function collect(x: unknown, scope: Scope, out: Set<Tensor>, depth = 0): void {
   if (!x || typeof x !== "object" || depth > 4) return;
-  if (x instanceof Tensor) {
-    out.add(x);
+  if (scope.has(x as Tensor)) {
+    out.add(x as Tensor);
     return;
   }
-  if (Array.isArray(x)) for (const v of x) collect(v, out, depth + 1);
-  else if (Object.getPrototypeOf(x) === Object.prototype) for (const v of Object.values(x)) collect(v, out, depth + 1);
+  if (Array.isArray(x)) for (const v of x) collect(v, scope, out, depth + 1);
+  else if (Object.getPrototypeOf(x) === Object.prototype) for (const v of Object.values(x)) collect(v, scope, out, depth + 1);
 }
 
 /**
@@ -108,7 +136,7 @@ export function tidy<R>(fn: () => R): R {
 
 function closeScope(scope: Scope, result: unknown): void {
   const survivors = new Set<Tensor>();
-  collect(result, survivors);
+  collect(result, scope, survivors);
   const parent = scopes[scopes.length - 1];
   for (const t of [...scope]) {
     if (survivors.has(t)) {

@@ -6,7 +6,7 @@
  */
 import type { Backend, Buf, DType, FArray } from "../kernels/contract.js";
 import { DisposedError } from "../errors.js";
-import { onCreate, onDispose } from "./memory.js";
+import { newTensorId, onCreate, onDispose } from "./memory.js";
 import type { Node } from "./autograd.js";
 
 /** A reference-counted buffer; views (reshape, detach) share one. */
@@ -21,15 +21,9 @@ export class Storage {
   }
 }
 
-let nextTensorId = 1;
-
-/** The id the next tensor will get (autograd uses it to tell tensors made during a backward pass). */
-export function peekNextTensorId(): number {
-  return nextTensorId;
-}
-
 export class Tensor {
-  readonly id = nextTensorId++;
+  /** Creation order (memory.ts hands them out; autograd asks memory.ts what was created since a mark). */
+  readonly id = newTensorId();
   readonly size: number;
   requiresGrad = false;
   /** Accumulated gradient of a leaf after backward(); persistent until zeroGrad()/dispose(). */
@@ -39,6 +33,13 @@ export class Tensor {
   outIndex = 0;
   /** Optional label used in error messages (e.g. the parameter's name). */
   name?: string;
+  /**
+   * These values are spikes: mostly zeros (spike counts, or spikes pooled or dropped out). A spiking layer
+   * sets it on its output; reshape, sum/avg pooling and Dropout carry it; matmul/linear/conv2d read it to
+   * take the backend's spike-sparse path. A hint, like the kernels' aSparse/xSparse: results equal the
+   * dense path's within float32 summation order.
+   */
+  spikes = false;
   private storage_: Storage | null;
 
   constructor(

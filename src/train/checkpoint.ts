@@ -14,7 +14,8 @@ import type { Module } from "../layers/module.js";
 import { assignInPlace } from "../tensor/ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Optimizer } from "./optim.js";
-import { loadSafetensors, saveSafetensors, writeFileAtomic, type StTensor } from "./safetensors.js";
+import { writeFileAtomic } from "../util/write-file-atomic.js";
+import { loadSafetensors, saveSafetensors, type StTensor } from "./safetensors.js";
 
 function toSt(t: Tensor, d: FArray = t.dataSync()): StTensor {
   return t.dtype === "float64"

@@ -7,7 +7,8 @@ export { countCrossEntropy, maxOverTimeCrossEntropy, countMse, computeLoss, scor
 export { Optimizer, SGD, Adam, AdamW, type SgdOptions, type AdamOptions } from "./optim.js";
 export { clipGradNorm, gradNorm } from "./clip.js";
 export { lrAt, type Schedule, type CosineSchedule, type ConstantSchedule } from "./schedule.js";
-export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic, type StTensor, type StDType } from "./safetensors.js";
+export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, type StTensor, type StDType } from "./safetensors.js";
+export { writeFileAtomic } from "../util/write-file-atomic.js";
 export { stateDict, stateDictAsync, loadStateDict, saveCheckpoint, saveCheckpointAsync, loadCheckpoint, hasCheckpoint, saveModelWeights, saveModelWeightsAsync, type CheckpointState } from "./checkpoint.js";
 export { buildModel, presetConfig, PRESETS, type ModelConfig, type LayerSpec, type PresetName } from "./models/presets.js";
 export {

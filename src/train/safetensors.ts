@@ -1,26 +1,11 @@
 /**
- * safetensors files: the codec (safetensors-codec.ts) plus atomic writes (temp file + rename) and reads.
+ * safetensors files: the codec (safetensors-codec.ts) plus atomic writes (util/write-file-atomic.ts) and reads.
  */
-import { readFileSync, renameSync, writeFileSync, unlinkSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeFileAtomic } from "../util/write-file-atomic.js";
 import { decodeSafetensors, encodeSafetensors, type StTensor } from "./safetensors-codec.js";
 
 export { decodeSafetensors, encodeSafetensors, type StDType, type StTensor } from "./safetensors-codec.js";
-
-/** Writes bytes to `path` atomically: a temp file in the same directory, then rename over the target. */
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to clean up
-    }
-    throw e;
-  }
-}
 
 export function saveSafetensors(path: string, tensors: ReadonlyMap<string, StTensor> | Record<string, StTensor>, metadata: Record<string, string> = {}): void {
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));

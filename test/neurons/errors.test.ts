@@ -10,7 +10,7 @@ import { LIF } from "../../src/neurons/lif.js";
 import { IAF } from "../../src/neurons/iaf.js";
 import { MembraneReset } from "../../src/neurons/reset.js";
 import { MaxSpike, SingleSpike } from "../../src/neurons/spikes.js";
-import { parseCase } from "../../src/neurons/gradcheck.js";
+import { parseCase } from "../../src/experiments/gradcheck.js";
 
 setBackendSync("ref");
 

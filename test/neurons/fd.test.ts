@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { runCase, type GradCase } from "../../src/neurons/gradcheck.js";
+import { runCase, type GradCase } from "../../src/experiments/gradcheck.js";
 import { relDiff, Rng, testSeed } from "../helpers.js";
 
 type Sur = { type: "SingleExponential"; gradWidth: number; gradScale: number } | { type: "Gaussian"; mu: number; sigma: number; gradScale: number };

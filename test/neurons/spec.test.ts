@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { runCase } from "../../src/neurons/gradcheck.js";
+import { runCase } from "../../src/experiments/gradcheck.js";
 import { PeriodicExponential, SingleExponential } from "../../src/neurons/surrogates.js";
 import { assertClose } from "../helpers.js";
 

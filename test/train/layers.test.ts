@@ -1,11 +1,11 @@
 /**
  * Layers against independent references: forward values from naive loops, gradients from float64 central
  * finite differences on the ref backend (input and every parameter), PyTorch's init bounds, Dropout's
- * train/eval behaviour and Sequential's naming and sparse-input wiring.
+ * train/eval behaviour, Sequential's naming and the spike-sparse path after spiking layers.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { setBackendSync } from "../../src/kernels/registry.js";
+import { getBackend, setBackendSync } from "../../src/kernels/registry.js";
 import { Conv2d } from "../../src/layers/conv2d.js";
 import { Dropout } from "../../src/layers/dropout.js";
 import { Flatten } from "../../src/layers/flatten.js";
@@ -128,15 +128,45 @@ test("Flatten keeps [T, B] and is differentiable; Sequential chains and names li
   checkModuleGrad(seq, [2, 2, 2, 3], "Sequential(Flatten, Linear, Linear)");
 });
 
-test("Sequential marks a Linear or Conv2d after a spiking layer (through Flatten/Dropout/pooling) as sparse input", () => {
-  const l1 = new Linear(4, 4), l2 = new Linear(4, 4), l3 = new Linear(4, 2);
-  new Sequential(l1, new LIF({ tauMem: 5 }), new Dropout(0.1), new Flatten(), l2, l3);
-  assert.equal(l1.sparseInput, false);
-  assert.equal(l2.sparseInput, true);
-  assert.equal(l3.sparseInput, false);
-  const c1 = new Conv2d(2, 4, 3), c2 = new Conv2d(4, 4, 3), c3 = new Conv2d(4, 4, 1);
-  new Sequential(c1, new LIF({ tauMem: 5 }), new SumPool2d(2), c2, c3);
-  assert.deepEqual([c1.sparseInput, c2.sparseInput, c3.sparseInput], [false, true, false]);
+/** Runs `fn` and returns the spike hint of every forward gemm (aSparse) and conv2d (xSparse) it launched on ref. */
+function sparseHints(fn: () => void): string[] {
+  const k = getBackend("ref").kernels as { gemm: (io: unknown, at: { aSparse?: boolean }) => void; conv2d: (io: unknown, at: { xSparse?: boolean }) => void };
+  const { gemm, conv2d } = k;
+  const seen: string[] = [];
+  k.gemm = (io, at) => (seen.push(`gemm:${!!at.aSparse}`), gemm.call(k, io, at));
+  k.conv2d = (io, at) => (seen.push(`conv2d:${!!at.xSparse}`), conv2d.call(k, io, at));
+  try {
+    tidy(fn);
+  } finally {
+    Object.assign(k, { gemm, conv2d });
+  }
+  return seen;
+}
+
+test("a Linear or Conv2d after a spiking layer (through Flatten/Dropout/pooling) takes the spike-sparse path; Sequential names no layer class", () => {
+  const rng = new Rng(40);
+  const x = (shape: number[]) => tensor(randArr(rng, shape.reduce((a, b) => a * b, 1)), shape, F64);
+  const o64 = { rng, dtype: "float64" } as const;
+  const mlp = () => new Sequential(new Linear(4, 4, o64), new LIF({ tauMem: 5, dtype: "float64" }), new Dropout(0.1), new Flatten(), new Linear(4, 4, o64), new Linear(4, 2, o64));
+  assert.deepEqual(sparseHints(() => mlp().forward(x([3, 2, 4]))), ["gemm:false", "gemm:true", "gemm:false"]);
+  // the model's own input declared spikes: the first Linear too (through Flatten when it comes first)
+  assert.deepEqual(sparseHints(() => mlp().markSpikeInput().forward(x([3, 2, 4]))), ["gemm:true", "gemm:true", "gemm:false"]);
+  const flatFirst = new Sequential(new Flatten(), new Linear(6, 4, o64), new Linear(4, 2, o64)).markSpikeInput();
+  assert.deepEqual(sparseHints(() => flatFirst.forward(x([3, 2, 2, 3]))), ["gemm:true", "gemm:false"]);
+  // ... also when the layers are run one by one (as the Trainer does), since the first child holds the declaration
+  assert.deepEqual(sparseHints(() => {
+    let h = x([3, 2, 2, 3]);
+    for (const m of flatFirst.layers) h = m.forward(h);
+  }), ["gemm:true", "gemm:false"]);
+  const cnn = new Sequential(new Conv2d(2, 4, 3, o64), new LIF({ tauMem: 5, dtype: "float64" }), new SumPool2d(2), new Conv2d(4, 4, 1, o64), new AvgPool2d(1), new Conv2d(4, 4, 1, o64));
+  assert.deepEqual(sparseHints(() => cnn.forward(x([2, 1, 2, 6, 6]))), ["conv2d:false", "conv2d:true", "conv2d:false"]);
+  // a hand-written composition sees the same fact, with no container at all
+  const lif = new LIF({ tauMem: 5, dtype: "float64" }), lin = new Linear(4, 2, o64);
+  assert.deepEqual(sparseHints(() => {
+    const s = lif.forward(x([3, 2, 4]));
+    assert.equal(s.spikes, true);
+    assert.equal(lin.forward(s).spikes, false);
+  }), ["gemm:true"]);
 });
 
 test("Conv2d with spike input on wasm: the spike-driven path gives the dense path's output and gradients", async () => {
@@ -151,7 +181,7 @@ test("Conv2d with spike input on wasm: the spike-driven path gives the dense pat
     const r = (n: number) => Array.from({ length: n }, () => rng.uniform(-1, 1));
     let R: number[] | null = null;
     const run = (sparse: boolean) => tidy(() => {
-      conv.sparseInput = sparse;
+      conv.spikeInput = sparse;
       conv.zeroGrad();
       const xt = tensor(x, [T, B, C, H, W], { requiresGrad: true });
       const y = conv.forward(xt);

@@ -11,6 +11,7 @@ import { convertAudioFolder } from "../../data/audio/convert.js";
 import { closeH5Reader } from "../../data/readers/hdf5.js";
 import type { SimKind } from "../../data/sim/sim-kind.js";
 import { generateSpokenDigits } from "../../data/sim/spoken-digits.js";
+import { intFlag, posFloatFlag } from "../args.js";
 
 function out(line: string): void {
   process.stdout.write(line + "\n");
@@ -20,26 +21,12 @@ function err(line: string): void {
   process.stderr.write(line + "\n");
 }
 
-function int(name: string, v: unknown, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(Number.isInteger(n) && n >= min)) throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${String(v)}`);
-  return n;
-}
-
-function num(name: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`--${name} must be a positive number, got ${String(v)}`);
-  return n;
-}
-
 function cochleaFlags(o: Record<string, unknown>): CochleaOptions {
   return {
-    channels: int("channels", o["channels"], 1),
-    fMin: num("f-min", o["fMin"]),
-    fMax: num("f-max", o["fMax"]),
-    sampleRate: num("sample-rate", o["sampleRate"]),
+    channels: intFlag("--channels", o["channels"], 1),
+    fMin: posFloatFlag("--f-min", o["fMin"]),
+    fMax: posFloatFlag("--f-max", o["fMax"]),
+    sampleRate: posFloatFlag("--sample-rate", o["sampleRate"]),
   };
 }
 
@@ -88,10 +75,10 @@ export const spokenDigitsSimKind: SimKind = {
     if (typeof o["out"] !== "string") throw new UsageError("data sim spoken-digits: --out FILE.h5 is required (FILE_train.h5 and FILE_test.h5 are written)");
     const r = await generateSpokenDigits({
       out: o["out"],
-      train: int("train", o["train"], 1),
-      test: int("test", o["test"], 1),
-      seed: int("seed", o["seed"], 0),
-      jobs: int("jobs", o["jobs"], 1),
+      train: intFlag("--train", o["train"], 1),
+      test: intFlag("--test", o["test"], 1),
+      seed: intFlag("--seed", o["seed"], 0),
+      jobs: intFlag("--jobs", o["jobs"], 1),
       force: o["force"] === true,
       ...cochleaFlags(o),
       log,

@@ -12,6 +12,7 @@ import { defaultDataRoot } from "../../data/layouts.js";
 import type { SimKind } from "../../data/sim/sim-kind.js";
 import { nmnistSimKind } from "../../data/sim/nmnist-kind.js";
 import { dvsGestureSimKind } from "../../data/sim/dvs-gesture-kind.js";
+import { intFlag } from "../args.js";
 import { registerAudio, spokenDigitsSimKind } from "./data-audio.js";
 
 /** `data sim <kind>`: one entry per simulator; each defines its flags and run in src/data/sim. */
@@ -39,8 +40,7 @@ export function register(program: Command): void {
         return;
       }
       o.root ??= defaultDataRoot(name);
-      const retries = Number(o.retries);
-      if (!(Number.isInteger(retries) && retries >= 0)) throw new UsageError(`--retries must be an integer ≥ 0, got ${o.retries}`);
+      const retries = intFlag("--retries", o.retries, 0);
       const res = await fetchDataset(name, { root: o.root, baseUrl: o.baseUrl, retries, log: (m) => process.stderr.write(m + "\n") });
       for (const r of res) out(`${r.status.padEnd(10)} ${r.file}${r.extracted ? ` -> ${r.extracted}` : ""}`);
       out(JSON.stringify({ dataset: name, root: o.root, files: res }));

@@ -7,7 +7,7 @@ import { loadCheckpoint } from "../../train/checkpoint.js";
 import { modelFor, readRunConfig, taskFor, type DeviceName } from "../../train/run.js";
 import { Trainer } from "../../train/trainer.js";
 import { join, resolve } from "node:path";
-import { intArg, selectCliDevice } from "./train.js";
+import { deviceOption, intArg, selectCliDevice, threadsOption } from "../args.js";
 
 interface EvalFlags {
   checkpoint: string;
@@ -44,9 +44,9 @@ export function register(program: Command): void {
     .command("eval")
     .description("evaluate a trained run's checkpoint on the test split")
     .requiredOption("--checkpoint <dir>", "run directory (the --out of train) or its checkpoint/ folder")
-    .addOption(new Option("--device <name>", "compute backend").choices(["auto", "wasm", "ref", "webgpu"]).default("auto"))
+    .addOption(deviceOption())
     .addOption(new Option("--split <name>", "which split").choices(["test", "train"]).default("test"))
-    .option("--threads <n>", "CPU kernel threads of the wasm backend (default: EXODUS_THREADS, else every core up to 8)", intArg(1))
+    .addOption(threadsOption())
     .option("--limit-test <n>", "use only n test samples", intArg(1))
     .option("--data <path>", "event datasets: read the dataset from here instead of the run's recorded --data")
     .action((f: EvalFlags) => evalAction(f));

@@ -8,6 +8,7 @@ import { UsageError } from "../../errors.js";
 import { accuracyMarkdown, accuracySvg, runAccuracy, type OptimizerName } from "../../experiments/accuracy.js";
 import { writeArtifacts } from "../../experiments/output.js";
 import { runStability, stabilityMarkdown, stabilitySvg } from "../../experiments/stability.js";
+import { intFlag } from "../args.js";
 
 interface CommonOpts {
   quick?: boolean;
@@ -16,12 +17,6 @@ interface CommonOpts {
 }
 
 const log = (s: string) => process.stdout.write(s + "\n");
-
-function intOpt(v: string, name: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got '${v}'`);
-  return n;
-}
 
 export function register(program: Command): void {
   const exp = program.command("experiment").description("reproduce the EXODUS paper's experiments (see docs/paper-reproduction.md)");
@@ -33,7 +28,7 @@ export function register(program: Command): void {
     .option("--out <dir>", "output directory", "docs/results")
     .option("--no-write", "print only, write no files")
     .action((o: CommonOpts & { seed: string }) => {
-      const r = runStability({ quick: o.quick, seed: intOpt(o.seed, "--seed"), log });
+      const r = runStability({ quick: o.quick, seed: intFlag("--seed", o.seed, 1), log });
       const md = stabilityMarkdown(r);
       log("\n" + md);
       if (o.write) log(`\nwrote ${writeArtifacts(o.out, o.quick ? "stability-quick" : "stability", { json: r, md, svg: stabilitySvg(r) }).join(", ")}`);
@@ -54,7 +49,7 @@ export function register(program: Command): void {
       for (const t of tasks ?? []) if (t !== "order-burst" && t !== "nmnist-sim") throw new UsageError(`unknown task '${t}'; use order-burst or nmnist-sim`);
       const r = runAccuracy({
         quick: o.quick,
-        seeds: o.seeds ? intOpt(o.seeds, "--seeds") : undefined,
+        seeds: intFlag("--seeds", o.seeds, 1),
         optimizer: o.optimizer as OptimizerName,
         tasks: tasks as ("order-burst" | "nmnist-sim")[] | undefined,
         log,

@@ -9,8 +9,9 @@ import type { Command } from "commander";
 import { ConfigError, UsageError } from "../../errors.js";
 import type { BackendName } from "../../kernels/contract.js";
 import { getBackendAsync } from "../../kernels/registry.js";
-import { maxRelDiff, parseCase, runCaseOn, runEngine, runEngineAsync, type GradCase } from "../../neurons/gradcheck.js";
+import { maxRelDiff, parseCase, runCaseOn, runEngine, runEngineAsync, type GradCase } from "../../experiments/gradcheck.js";
 import { Rng } from "../../util/rng.js";
+import { intFlag } from "../args.js";
 
 const SURROGATES: GradCase["surrogate"][] = [
   { type: "SingleExponential", gradWidth: 0.5, gradScale: 1 },
@@ -129,8 +130,7 @@ async function gradcheck(opts: { case?: string; seed: string }, device: BackendN
     process.stdout.write(JSON.stringify(await runCaseOn(raw, device)) + "\n");
     return;
   }
-  const seed = Number(opts.seed);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got '${opts.seed}'`);
+  const seed = intFlag("--seed", opts.seed);
   const rows = device === "ref" ? battery(seed) : await batteryOn(seed, device);
   const w = Math.max(...rows.map((r) => r.name.length));
   console.log(`gradcheck battery (seed ${seed}, ${device} backend): max normwise relative difference of dL/dx, dL/dv0, dL/dα, dL/dθ`);

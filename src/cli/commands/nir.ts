@@ -15,10 +15,10 @@ import { formatNirGraph } from "../../nir/inspect.js";
 import { TARGET_NAMES, type TargetName } from "../../nir/targets.js";
 import { loadCheckpoint, saveCheckpoint, saveModelWeights } from "../../train/checkpoint.js";
 import { modelFor, readRunConfig, selectDevice, writeRunConfig } from "../../train/run.js";
-import { writeFileAtomic } from "../../train/safetensors.js";
+import { writeFileAtomic } from "../../util/write-file-atomic.js";
 import { createTask, TASKS } from "../../train/tasks/index.js";
 import { makeOptimizer, type TrainConfig } from "../../train/trainer.js";
-import { posFloatArg } from "./train.js";
+import { posFloatArg } from "../args.js";
 
 function out(line: string): void {
   process.stdout.write(line + "\n");

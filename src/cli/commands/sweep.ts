@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { ExodusError, UsageError } from "../../errors.js";
-import { writeFileAtomic } from "../../train/safetensors.js";
+import { writeFileAtomic } from "../../util/write-file-atomic.js";
 import { expandPlan, readPlan } from "../../sweep/plan.js";
 import type { TrialStatus } from "../../sweep/queue.js";
 import { redactUrl, redisUrlFrom } from "../../sweep/redis.js";

@@ -5,35 +5,16 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import cliProgress from "cli-progress";
-import { BackendUnavailableError, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import { GRADIENT_ENGINES } from "../../neurons/dynamics.js";
 import { PRESETS } from "../../train/models/presets.js";
-import { describeBackend, feedFor, finishRun, modelFor, readRunConfig, selectDevice, taskFor, trainConfigFrom, writeRunConfig, type DeviceName, type RunOptions } from "../../train/run.js";
+import { describeBackend, feedFor, finishRun, modelFor, readRunConfig, taskFor, trainConfigFrom, writeRunConfig, type RunOptions } from "../../train/run.js";
 import { parseFactor } from "../../train/tasks/event-task.js";
 import { TASKS } from "../../train/tasks/table.js";
 import { Trainer, type TrainConfig } from "../../train/trainer.js";
-
-export function intArg(min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got '${v}'`);
-    return n;
-  };
-}
-
-export function posFloatArg(v: string): number {
-  const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${v}'`);
-  return n;
-}
-
-function nonNegFloatArg(v: string): number {
-  const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got '${v}'`);
-  return n;
-}
+import { deviceOption, intArg, nonNegFloatArg, posFloatArg, selectCliDevice, threadsOption } from "../args.js";
 
 /** The flags: a RunOptions (what `trainConfigFrom` reads) plus what only the command uses. */
 interface TrainFlags extends RunOptions {
@@ -42,21 +23,6 @@ interface TrainFlags extends RunOptions {
   progress: boolean;
   threads?: number;
   prefetch: "worker" | "inline";
-}
-
-/**
- * selectDevice for the commands: a backend that cannot start (webgpu without the package or a GPU adapter)
- * prints its BackendUnavailableError, which names what to install, and sets exit code 2; returns null then.
- */
-export async function selectCliDevice(device: DeviceName, threads?: number): Promise<Awaited<ReturnType<typeof selectDevice>> | null> {
-  try {
-    return await selectDevice(device, { threads });
-  } catch (e) {
-    if (!(e instanceof BackendUnavailableError)) throw e;
-    process.stderr.write(`exodus-snn: BackendUnavailableError: --device ${device}: ${e.message}; or train on the CPU with --device wasm\n`);
-    process.exitCode = 2;
-    return null;
-  }
 }
 
 async function trainAction(f: TrainFlags): Promise<void> {
@@ -150,8 +116,8 @@ export function register(program: Command): void {
     .option("--weight-decay <x>", "weight decay (adamw default 0.01)", nonNegFloatArg)
     .option("--clip <norm>", "clip gradients to this global L2 norm", posFloatArg)
     .addOption(new Option("--schedule <kind>", "learning-rate schedule").choices(["cosine", "constant"]).default("cosine"))
-    .addOption(new Option("--device <name>", "compute backend (auto: wasm if built, else ref; webgpu: GPU through Dawn, see docs/webgpu.md)").choices(["auto", "wasm", "ref", "webgpu"]).default("auto"))
-    .option("--threads <n>", "CPU kernel threads of the wasm backend (default: EXODUS_THREADS, else every core up to 8)", intArg(1))
+    .addOption(deviceOption())
+    .addOption(threadsOption())
     .option("--resume", "continue the run in --out from its last checkpoint")
     .option("--limit-train <n>", "use only the first n training samples", intArg(1))
     .option("--limit-test <n>", "use only the first n test samples", intArg(1))

@@ -5,7 +5,7 @@
  */
 import { Command } from "commander";
 import { redactUrl, redisUrlFrom } from "../../sweep/redis.js";
-import { intArg } from "./train.js";
+import { intArg } from "../args.js";
 
 interface Flags {
   redis?: string;

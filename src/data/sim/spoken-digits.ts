@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { ConfigError, ExodusError } from "../../errors.js";
-import { writeFileAtomic } from "../../train/safetensors.js";
+import { writeFileAtomic } from "../../util/write-file-atomic.js";
 import { resolveCochlea, type CochleaOptions, type CochleaParams } from "../audio/cochlea.js";
 import { SHD_KEYS, writeShdAtomic } from "../audio/shd-file.js";
 import { mulberry32 } from "../../util/rng.js";

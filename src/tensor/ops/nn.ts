@@ -14,7 +14,7 @@ import { reshape } from "./shape-ops.js";
 export interface MatmulOptions {
   transA?: boolean;
   transB?: boolean;
-  /** a holds spikes (mostly-zero counts): lets the backend use its spike-sparse path. */
+  /** a holds spikes (mostly-zero counts): lets the backend use its spike-sparse path. Default: `a.spikes`. */
   aSparse?: boolean;
 }
 
@@ -41,14 +41,15 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   sameDevice("matmul", a, b);
   const tA = !!opts.transA;
   const tB = !!opts.transB;
-  const c = gemmRaw(a, b, tA, tB, opts.aSparse);
+  const aSparse = opts.aSparse ?? a.spikes;
+  const c = gemmRaw(a, b, tA, tB, aSparse);
   record("matmul", [a, b], [c], ([g]) => {
     // C = op(A)·op(B):  dA = g·op(B)ᵀ (transposed back if transA), dB = op(A)ᵀ·g (transposed back if transB)
     const da = !a.requiresGrad ? null : tA ? gemmRaw(b, g!, tB, true) : gemmRaw(g!, b, false, !tB);
     let db: Tensor | null = null;
     if (b.requiresGrad) {
-      if (!tB) db = gemmRaw(a, g!, !tA, false, opts.aSparse);
-      else if (opts.aSparse) {
+      if (!tB) db = gemmRaw(a, g!, !tA, false, aSparse);
+      else if (aSparse) {
         // dB = gᵀ·op(A) has the spikes as its second operand; compute (op(A)ᵀ·g)ᵀ instead so the
         // spike-sparse kernel (sparse first operand) applies, then transpose the small weight-shaped result.
         const dbT = gemmRaw(a, g!, !tA, false, true);
@@ -62,7 +63,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   return c;
 }
 
-/** y = x·wᵀ + b with x:[M, in], w:[out, in], b:[out]. */
+/** y = x·wᵀ + b with x:[M, in], w:[out, in], b:[out]. `aSparse` defaults to `x.spikes`. */
 export function linear(x: Tensor, w: Tensor, b?: Tensor | null, opts: { aSparse?: boolean } = {}): Tensor {
   if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[1]) {
     throw new ShapeError(`linear: input ${fmt(x.shape)} does not match weight ${fmt(w.shape)} (expected [M, ${w.shape[1]}])`);
@@ -74,7 +75,10 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null, opts: { aSparse?
 export interface Conv2dOptions {
   stride?: number | [number, number];
   padding?: number | [number, number];
-  /** x holds spikes (mostly zeros): the forward and the weight gradient may skip zeros (Conv2dAttrs.xSparse). */
+  /**
+   * x holds spikes (mostly zeros): the forward and the weight gradient may skip zeros (Conv2dAttrs.xSparse).
+   * Default: `x.spikes`.
+   */
   sparseInput?: boolean;
 }
 
@@ -95,7 +99,7 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: Conv2dO
   const outH = Math.floor((h + 2 * padH - kh) / strideH) + 1;
   const outW = Math.floor((wd + 2 * padW - kw) / strideW) + 1;
   if (outH < 1 || outW < 1) throw new ShapeError(`conv2d: kernel ${kh}×${kw} does not fit input ${h}×${wd} with padding ${padH},${padW}`);
-  const at: Conv2dAttrs = { batch, cIn, h, w: wd, cOut, kh, kw, strideH, strideW, padH, padW, outH, outW, xSparse: !!opts.sparseInput };
+  const at: Conv2dAttrs = { batch, cIn, h, w: wd, cOut, kh, kw, strideH, strideW, padH, padW, outH, outW, xSparse: opts.sparseInput ?? x.spikes };
   const y = empty([batch, cOut, outH, outW], x.dtype, x.backend);
   kernel(x.backend, "conv2d", { x: x.buf, w: w.buf, y: y.buf }, at);
   record("conv2d", [x, w], [y], ([g]) => {
@@ -126,6 +130,7 @@ function pool(x: Tensor, mode: "sum" | "avg", kernelSize: number | [number, numb
   const at: Pool2dAttrs = { mode, planes: b * c, h, w, kh, kw, strideH, strideW, outH, outW };
   const y = empty([b, c, outH, outW], x.dtype, x.backend);
   kernel(x.backend, "pool2d", { x: x.buf, y: y.buf }, at);
+  y.spikes = x.spikes; // pooled spikes are still mostly zeros (counts, or counts / window for avg)
   record(`${mode}Pool2d`, [x], [y], ([g]) => {
     const dx = emptyLike(x);
     kernel(x.backend, "pool2dBackward", { dy: g!.buf, dx: dx.buf }, at);

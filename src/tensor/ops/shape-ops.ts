@@ -17,6 +17,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError(`reshape: cannot view ${fmt(x.shape)} (${x.size} elements) as ${fmt(shape)}`);
   }
   const y = x.shareAs(s);
+  y.spikes = x.spikes; // a view of spikes is spikes
   // A RepeatedGrad's pattern is over flat indices, which a reshape keeps: it passes through lazily.
   recordRepeated("reshape", [x], [y], ([g]) =>
     [g instanceof RepeatedGrad ? new RepeatedGrad(g.base.shareAs(g.base.shape), x.shape) : g!.shareAs(x.shape)]);

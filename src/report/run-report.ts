@@ -2,21 +2,44 @@
  * The run report: one self-contained HTML page with hand-written SVG charts (no dependencies, no scripts):
  * loss and accuracy curves per epoch, a spike raster of one test sample per layer (input included), the
  * per-neuron firing-rate histogram of every spiking layer, the confusion matrix and the run's config.
+ * Takes plain numbers (the trainer's EpochMetrics and probe rasters fit these shapes), so it depends on
+ * nothing above it: train/, experiments/ and cli/ can all draw with it.
  */
-import type { EpochMetrics, Raster } from "../train/trainer.js";
+import { esc, PALETTE } from "./svg.js";
+
+/** One epoch's row as the report draws it (train/trainer.ts's EpochMetrics has these fields and more). */
+export interface ReportEpoch {
+  epoch: number;
+  lr: number;
+  train_loss: number;
+  train_accuracy: number;
+  test_loss: number;
+  test_accuracy: number;
+  /** Mean spikes per neuron per sample, by spiking layer name. */
+  spikes_per_neuron: Record<string, number>;
+  samples_per_second: number;
+  epoch_seconds: number;
+}
+
+/** The spikes of one layer for one sample: spike i is neuron `neurons[i]` at step `times[i]`, of T steps and N neurons. */
+export interface Raster {
+  name: string;
+  T: number;
+  N: number;
+  times: ArrayLike<number>;
+  neurons: ArrayLike<number>;
+}
 
 export interface ReportData {
   title: string;
   config: unknown;
-  history: EpochMetrics[];
+  history: ReportEpoch[];
   final: { test_accuracy: number; test_loss: number; epochs: number; seconds: number };
   confusion?: number[][];
   probe?: { rasters: Raster[]; rates: { name: string; perNeuron: number[] }[]; label: number; predicted: number; readout?: { name: string; T: number; C: number; values: number[] } };
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
-const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
 function niceMax(v: number): number {
   if (!(v > 0)) return 1;
@@ -45,7 +68,7 @@ export function lineChart(title: string, series: { name: string; values: number[
   s += `<text x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle">${esc(xLabel)}</text>`;
   s += `<text x="12" y="${(T + H - B) / 2}" transform="rotate(-90 12 ${(T + H - B) / 2})" text-anchor="middle">${esc(yLabel)}</text>`;
   series.forEach((ser, j) => {
-    const c = ser.color ?? COLORS[j % COLORS.length];
+    const c = ser.color ?? PALETTE[j % PALETTE.length];
     const pts = ser.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
     s += `<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts}"/>`;
     if (ser.values.length <= 40) ser.values.forEach((v, i) => (s += `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${c}"><title>${esc(ser.name)} ${esc(xLabel)} ${i + x0}: ${f(v, 4)}</title></circle>`));

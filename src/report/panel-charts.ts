@@ -1,8 +1,8 @@
 /**
- * Minimal SVG charts for the paper-reproduction results (line charts with optional log y, grouped bars).
- * Hand-written rather than a plotting dependency: the output only has to be readable on GitHub, and a
- * dependency-free string builder keeps `exodus-snn experiment` runnable from a bare install.
+ * SVG charts for the paper-reproduction results (`exodus-snn experiment`): panels of line charts with
+ * optional log y, and grouped bars. Hand-written like the run report's charts (./svg.ts says why).
  */
+import { esc, PALETTE } from "./svg.js";
 
 export interface Series {
   label: string;
@@ -17,12 +17,6 @@ export interface LinePanel {
   yLabel: string;
   logY?: boolean;
   series: Series[];
-}
-
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
-
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 function fmtTick(v: number, log: boolean): string {
@@ -43,7 +37,7 @@ function niceTicks(lo: number, hi: number, n: number): number[] {
 }
 
 /** Panels side by side (cols per row), each with its own axes; a shared legend per panel. */
-export function lineChart(panels: LinePanel[], opts: { cols?: number; title?: string } = {}): string {
+export function panelLineChart(panels: LinePanel[], opts: { cols?: number; title?: string } = {}): string {
   const cols = opts.cols ?? Math.min(panels.length, 2);
   const pw = 420;
   const ph = 300;

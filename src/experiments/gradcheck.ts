@@ -1,9 +1,9 @@
 /**
  * The gradient harness behind `exodus-snn gradcheck`: runs one spiking-core case through the EXODUS,
  * BPTT and SLAYER engines and returns spikes, pre-reset v and the gradients w.r.t. x, v0, α and θ, so
- * anyone can check EXODUS == BPTT (spec §3.4, docs/gradients.md) on their own numbers. Case arrays are
+ * anyone can check EXODUS == BPTT (docs/gradients.md §3) on their own numbers. Case arrays are
  * neurons × time. θ is always differentiated, one value per neuron; with the subtractive reset and no
- * membraneSubtract the reset subtracts θ itself (m = θ), so dthreshold includes the reset path (§6).
+ * membraneSubtract the reset subtracts θ itself (m = θ), so dthreshold includes the reset path (docs/gradients.md §6).
  */
 import { ConfigError, ShapeError } from "../errors.js";
 import type { Backend, BackendName, DType } from "../kernels/contract.js";
@@ -12,13 +12,13 @@ import { tidy, tidyAsync } from "../tensor/memory.js";
 import { add, mul, sum, tensor, transpose } from "../tensor/ops/index.js";
 import { backward } from "../tensor/grad.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { checkAlphas, toArray, type GradientEngine, type SpikingDescription } from "./dynamics.js";
-import { bpttEngine } from "./engines/bptt.js";
-import { exodusEngine, slayerEngine } from "./engines/fused.js";
-import type { SpikingEngine } from "./engines/types.js";
-import { MembraneReset, MembraneSubtract } from "./reset.js";
-import { MaxSpike, MultiSpike } from "./spikes.js";
-import { surrogateFromSpec } from "./surrogates.js";
+import { checkAlphas, toArray, type GradientEngine, type SpikingDescription } from "../neurons/dynamics.js";
+import { bpttEngine } from "../neurons/engines/bptt.js";
+import { exodusEngine, slayerEngine } from "../neurons/engines/fused.js";
+import type { SpikingEngine } from "../neurons/engines/types.js";
+import { MembraneReset, MembraneSubtract } from "../neurons/reset.js";
+import { MaxSpike, MultiSpike } from "../neurons/spikes.js";
+import { surrogateFromSpec } from "../neurons/surrogates.js";
 
 export interface GradCase {
   dtype: DType;
