@@ -13,11 +13,10 @@ import { add, mul, sum, tensor, transpose } from "../tensor/ops/index.js";
 import { backward } from "../tensor/grad.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkAlphas, toArray, type GradientEngine, type SpikingDescription } from "./dynamics.js";
-import { bpttEngine } from "./engines/bptt.js";
-import { exodusEngine, slayerEngine } from "./engines/fused.js";
 import type { SpikingEngine } from "./engines/types.js";
 import { MembraneReset, MembraneSubtract } from "./reset.js";
 import { MaxSpike, MultiSpike } from "./spikes.js";
+import { bpttEngine, exodusEngine, slayerEngine } from "./spiking-step.js";
 import { surrogateFromSpec } from "./surrogates.js";
 
 export interface GradCase {
