@@ -16,8 +16,6 @@ import { StatefulLayer, type StatefulOptions } from "./stateful.js";
 import { MultiSpike, type SpikeFunction } from "./spikes.js";
 import { SingleExponential, type Surrogate } from "./surrogates.js";
 
-export { alphaFromTau } from "./stateful.js";
-
 /** Options shared by every spiking layer. */
 export interface SpikingOptions extends StatefulOptions {
   spikeThreshold?: PerNeuron;
@@ -62,14 +60,14 @@ export abstract class SpikingLayer extends StatefulLayer<SpikingDescription, Spi
 
   constructor(
     opts: SpikingOptions,
-    kind: { integrateOnly: boolean; normInput: boolean; defaultName: string; perNeuron?: readonly (PerNeuron | null | undefined)[] },
+    variant: { integrateOnly: boolean; normInput: boolean; defaultName: string; perNeuron?: readonly (PerNeuron | null | undefined)[] },
   ) {
     const reset = opts.reset ?? new MembraneSubtract();
     super(opts, {
       kind: SPIKING_KIND,
       state: ["vMem", "iSyn"],
-      defaultName: kind.defaultName,
-      perNeuron: [opts.spikeThreshold, opts.minVMem, opts.tauSyn, reset instanceof MembraneSubtract ? reset.subtractValue : null, ...(kind.perNeuron ?? [])],
+      defaultName: variant.defaultName,
+      perNeuron: [opts.spikeThreshold, opts.minVMem, opts.tauSyn, reset instanceof MembraneSubtract ? reset.subtractValue : null, ...(variant.perNeuron ?? [])],
     });
     this.spikeFn = opts.spikeFn ?? MultiSpike;
     this.reset = reset;
@@ -99,10 +97,10 @@ export abstract class SpikingLayer extends StatefulLayer<SpikingDescription, Spi
       surrogate: this.surrogate,
       threshold,
       minVMem: minV,
-      normInput: kind.normInput,
+      normInput: variant.normInput,
       decayEarly: opts.decayEarly ?? true,
       hasSynapse: opts.tauSyn !== undefined && opts.tauSyn !== null,
-      integrateOnly: kind.integrateOnly,
+      integrateOnly: variant.integrateOnly,
       trainThreshold,
     };
     validateSpiking(this.desc, this.gradient, null);
