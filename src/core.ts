@@ -30,6 +30,8 @@ export { LIF, type LIFOptions } from "./neurons/lif.js";
 export { IAF } from "./neurons/iaf.js";
 export { ExpLeak, type ExpLeakOptions } from "./neurons/exp-leak.js";
 export { SpikingLayer, type SpikingOptions } from "./neurons/spiking-layer.js";
+export { StatefulLayer, type StatefulOptions } from "./neurons/stateful.js";
+export type { Neuron, NeuronState, StepResult } from "./neurons/neuron.js";
 export {
   Surrogate, SingleExponential, PeriodicExponential, Heaviside, Gaussian, MultiGaussian, surrogateFromSpec,
 } from "./neurons/surrogates.js";

@@ -13,11 +13,10 @@ import { add, mul, sum, tensor, transpose } from "../tensor/ops/index.js";
 import { backward } from "../tensor/grad.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkAlphas, toArray, type GradientEngine, type SpikingDescription } from "../neurons/dynamics.js";
-import { bpttEngine } from "../neurons/engines/bptt.js";
-import { exodusEngine, slayerEngine } from "../neurons/engines/fused.js";
 import type { SpikingEngine } from "../neurons/engines/types.js";
 import { MembraneReset, MembraneSubtract } from "../neurons/reset.js";
 import { MaxSpike, MultiSpike } from "../neurons/spikes.js";
+import { bpttEngine, exodusEngine, slayerEngine } from "../neurons/spiking-step.js";
 import { surrogateFromSpec } from "../neurons/surrogates.js";
 
 export interface GradCase {

@@ -1,7 +1,7 @@
 /**
  * The neuron description shared by every engine: which dynamics (leaky integrator only, or the spiking
  * core with optional synapse), the spike function, reset, surrogate and per-neuron constants, plus the
- * validation that turns impossible settings into ConfigErrors before any kernel runs (spec §8.11).
+ * validation that turns impossible settings into ConfigErrors before any kernel runs (docs/neurons.md §1).
  */
 import { ConfigError } from "../errors.js";
 import type { SurrogateSpec } from "../kernels/contract.js";

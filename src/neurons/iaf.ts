@@ -5,17 +5,13 @@
  *
  * Example: new IAF({ spikeThreshold: 1, gradient: "exodus" })
  */
-import type { Tensor } from "../tensor/tensor.js";
 import { ones } from "../tensor/ops/index.js";
 import { SpikingLayer, type SpikingOptions } from "./spiking-layer.js";
 
 export class IAF extends SpikingLayer {
   constructor(opts: SpikingOptions = {}) {
-    super(opts, { integrateOnly: true, normInput: false, defaultName: opts.name ?? "IAF" });
-    this.registerBuffer("alphaMem", ones([this.P], { dtype: opts.dtype ?? "float32", backend: opts.backend }));
-  }
-
-  protected alphaMem(): Tensor {
-    return this.buffer("alphaMem")!;
+    super(opts, { integrateOnly: true, normInput: false, defaultName: "IAF" });
+    // α ≡ 1 as a buffer: the step reads it like LIF's decay, and it never trains.
+    this.registerBuffer("alphaMem", ones([this.P], this.tensorOpts));
   }
 }

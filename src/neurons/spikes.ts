@@ -1,4 +1,4 @@
-/** Spike functions (spec §1.1): how many spikes a step emits for a potential v ≥ θ. */
+/** Spike functions (docs/neurons.md §2): how many spikes a step emits for a potential v ≥ θ. */
 import { ConfigError } from "../errors.js";
 
 export class SpikeFunction {

@@ -1,33 +1,23 @@
 /**
- * SpikingLayer: the base module of LIF and IAF. Holds the per-neuron constants (θ, m, minVMem as buffers,
- * τ or α as trainable parameters), the explicit state (vMem, iSyn) carried across calls with gradients
- * flowing through it, and selects the gradient engine. Input and output are time-major [T, B, ...F].
+ * SpikingLayer: the base of LIF and IAF — the spiking core (spiking-step.ts) on a StatefulLayer. Holds the
+ * per-neuron constants (θ, m, minVMem as buffers, τ or α as trainable parameters, θ trainable on request)
+ * and the state slots vMem and iSyn. Input and output are time-major [T, B, ...F].
  */
-import { ConfigError, NumericalError, ShapeError } from "../errors.js";
-import type { BackendName, DType, Backend } from "../kernels/contract.js";
-import { Module } from "../layers/module.js";
+import { ConfigError, NumericalError } from "../errors.js";
 import { noGrad } from "../tensor/autograd.js";
-import { exp, mul, mulScalar, ones, powScalar, reshape, sum, tensor, unaryRaw, zeros } from "../tensor/ops/index.js";
+import { mul, ones, reshape, sum, tensor, unaryRaw } from "../tensor/ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { checkAlphas, checkGradient, checkTau, toArray, validateSpiking, type GradientEngine, type PerNeuron, type SpikingDescription } from "./dynamics.js";
-import { bpttEngine } from "./engines/bptt.js";
-import { exodusEngine, slayerEngine } from "./engines/fused.js";
-import type { SpikingEngine, SpikingParams } from "./engines/types.js";
+import { checkAlphas, toArray, validateSpiking, type PerNeuron, type SpikingDescription } from "./dynamics.js";
+import type { SpikingParams } from "./engines/types.js";
+import type { Neuron } from "./neuron.js";
 import { MembraneSubtract, type ResetMechanism } from "./reset.js";
-import { StateSlot } from "./state.js";
+import { SPIKING_KIND, spikingNeuron } from "./spiking-step.js";
+import { StatefulLayer, type StatefulOptions } from "./stateful.js";
 import { MultiSpike, type SpikeFunction } from "./spikes.js";
 import { SingleExponential, type Surrogate } from "./surrogates.js";
 
-export const ENGINES: Record<GradientEngine, SpikingEngine> = {
-  exodus: exodusEngine,
-  slayer: slayerEngine,
-  bptt: bpttEngine,
-};
-
 /** Options shared by every spiking layer. */
-export interface SpikingOptions {
-  /** How gradients are computed: "exodus" (default, exact), "bptt" (reference), "slayer" (baseline). */
-  gradient?: GradientEngine;
+export interface SpikingOptions extends StatefulOptions {
   spikeThreshold?: PerNeuron;
   /**
    * Train θ with exact gradients on every engine (docs/gradients.md §6): true or "perNeuron" — one value per
@@ -43,36 +33,26 @@ export interface SpikingOptions {
   tauSyn?: PerNeuron | null;
   /** The synapse sees α_syn·input (sinabs semantics). Default true. */
   decayEarly?: boolean;
-  /** Per-neuron parameter shape (the feature shape F); default: scalars, or the length of array options. */
-  shape?: readonly number[];
   /**
-   * SLAYER's spike-escape pdf ρ (spec §7) for gradient: "slayer": ρ = SingleExponential(gradWidth = tauRho,
-   * gradScale = scaleRho). scaleRho is SLAYER's per-layer gradient scale, the knob EXODUS makes unnecessary.
-   * Setting either replaces `surrogate`; only valid with gradient: "slayer".
+   * SLAYER's spike-escape pdf ρ (docs/neurons.md §2) for gradient: "slayer": ρ = SingleExponential(gradWidth =
+   * tauRho, gradScale = scaleRho). scaleRho is SLAYER's per-layer gradient scale, the knob EXODUS makes
+   * unnecessary. Setting either replaces `surrogate`; only valid with gradient: "slayer".
    */
   tauRho?: number;
   scaleRho?: number;
-  /** Layer name used in error messages. */
-  name?: string;
   /** Scan the whole input for NaN/Inf on every call (the final state is always checked). */
   checkInputs?: boolean;
-  dtype?: DType;
-  backend?: Backend | BackendName;
 }
 
-export abstract class SpikingLayer extends Module {
-  readonly gradient: GradientEngine;
+export abstract class SpikingLayer extends StatefulLayer<SpikingDescription, SpikingParams> {
   readonly spikeFn: SpikeFunction;
   readonly reset: ResetMechanism;
   readonly surrogate: Surrogate;
-  readonly layerName: string;
-  readonly P: number;
   protected readonly desc: SpikingDescription;
   protected readonly checkInputs: boolean;
   /** The reset subtracts the trained θ parameter (MembraneSubtract() with trainThreshold). */
   private readonly thetaIsReset: boolean;
-  private readonly vMem_ = new StateSlot();
-  private readonly iSyn_ = new StateSlot();
+  private readonly neuron_: Neuron<SpikingDescription, SpikingParams>;
   /** Pre-reset membrane potential [T, B, ...F] of the last forward (valid inside the caller's scope). */
   lastV: Tensor | null = null;
   /** Output spikes of the last forward (valid inside the caller's scope). */
@@ -80,13 +60,17 @@ export abstract class SpikingLayer extends Module {
 
   constructor(
     opts: SpikingOptions,
-    kind: { integrateOnly: boolean; normInput: boolean; defaultName: string; perNeuron?: readonly (PerNeuron | null | undefined)[] },
+    variant: { integrateOnly: boolean; normInput: boolean; defaultName: string; perNeuron?: readonly (PerNeuron | null | undefined)[] },
   ) {
-    super();
-    this.layerName = opts.name ?? kind.defaultName;
-    this.gradient = checkGradient(opts.gradient ?? "exodus", this.layerName);
+    const reset = opts.reset ?? new MembraneSubtract();
+    super(opts, {
+      kind: SPIKING_KIND,
+      state: ["vMem", "iSyn"],
+      defaultName: variant.defaultName,
+      perNeuron: [opts.spikeThreshold, opts.minVMem, opts.tauSyn, reset instanceof MembraneSubtract ? reset.subtractValue : null, ...(variant.perNeuron ?? [])],
+    });
     this.spikeFn = opts.spikeFn ?? MultiSpike;
-    this.reset = opts.reset ?? new MembraneSubtract();
+    this.reset = reset;
     if (opts.tauRho !== undefined || opts.scaleRho !== undefined) {
       if (this.gradient !== "slayer") {
         throw new ConfigError(`${this.layerName}: tauRho/scaleRho configure SLAYER's gradient; use them with gradient: "slayer" (or set surrogate for "${this.gradient}")`);
@@ -113,42 +97,30 @@ export abstract class SpikingLayer extends Module {
       surrogate: this.surrogate,
       threshold,
       minVMem: minV,
-      normInput: kind.normInput,
+      normInput: variant.normInput,
       decayEarly: opts.decayEarly ?? true,
       hasSynapse: opts.tauSyn !== undefined && opts.tauSyn !== null,
-      integrateOnly: kind.integrateOnly,
+      integrateOnly: variant.integrateOnly,
       trainThreshold,
     };
     validateSpiking(this.desc, this.gradient, null);
-    const lens = [threshold, minV, opts.tauSyn, this.reset instanceof MembraneSubtract ? this.reset.subtractValue : null, ...(kind.perNeuron ?? [])]
-      .filter((v): v is readonly number[] => Array.isArray(v))
-      .map((v) => v.length);
-    const shapeP = opts.shape ? opts.shape.reduce((a, b) => a * b, 1) : 1;
-    const P = Math.max(shapeP, ...lens, 1);
-    for (const l of lens) {
-      if (l !== P) throw new ConfigError(`${this.layerName}: per-neuron options have lengths ${lens.join(", ")}; they must all equal ${P} (or be scalars)`);
-    }
-    if (shapeP !== 1 && shapeP !== P) throw new ConfigError(`${this.layerName}: shape [${opts.shape}] has ${shapeP} neurons but parameters have ${P}`);
-    this.P = P;
-    const topts = { dtype: opts.dtype ?? "float32", backend: opts.backend };
-    const expand = (v: PerNeuron): number[] => {
-      const a = toArray(v);
-      return a.length === P ? a : new Array<number>(P).fill(a[0]!);
-    };
+    this.neuron_ = spikingNeuron(this.desc);
+    const topts = this.tensorOpts;
     if (trainThreshold === "shared") this.registerParameter("spikeThreshold", tensor([toArray(threshold)[0]!], [1], topts));
-    else if (trainThreshold) this.registerParameter("spikeThreshold", tensor(expand(threshold), [P], topts));
-    else this.registerBuffer("spikeThreshold", tensor(expand(threshold), [P], topts));
+    else if (trainThreshold) this.registerParameter("spikeThreshold", this.perNeuronTensor(threshold));
+    else this.registerBuffer("spikeThreshold", this.perNeuronTensor(threshold));
     // m = θ with a trained θ: the reset reads the θ parameter itself (no stale copy), docs/gradients.md §6.
     this.thetaIsReset = !!trainThreshold && this.reset instanceof MembraneSubtract && this.reset.subtractValue === null;
     if (!this.thetaIsReset) {
       const subValue = this.reset instanceof MembraneSubtract ? (this.reset.subtractValue ?? threshold) : this.reset.resetValue;
-      this.registerBuffer("membraneSubtract", tensor(expand(subValue), [P], topts));
+      this.registerBuffer("membraneSubtract", this.perNeuronTensor(subValue));
     }
-    if (minV !== null) this.registerBuffer("minVMem", tensor(expand(minV), [P], topts));
-    if (opts.tauSyn !== undefined && opts.tauSyn !== null) {
-      checkTau(this.layerName, "tauSyn", opts.tauSyn);
-      this.registerParameter("tauSyn", tensor(expand(opts.tauSyn), [P], topts));
-    }
+    if (minV !== null) this.registerBuffer("minVMem", this.perNeuronTensor(minV));
+    if (opts.tauSyn !== undefined && opts.tauSyn !== null) this.registerDecay("Syn", opts.tauSyn);
+  }
+
+  protected neuron(): Neuron<SpikingDescription, SpikingParams> {
+    return this.neuron_;
   }
 
   /** [P] threshold: the buffer, or the trained parameter (a shared one broadcast to P, so its gradient sums). */
@@ -168,66 +140,39 @@ export abstract class SpikingLayer extends Module {
   }
 
   /** [P] membrane decay α_mem as a differentiable tensor (ones for IAF). */
-  protected abstract alphaMem(): Tensor;
-
-  protected alphaSyn(): Tensor | null {
-    const tau = this.parameter("tauSyn");
-    return tau ? alphaFromTau(tau) : null;
+  protected alphaMem(): Tensor {
+    return this.decay("Mem")!;
   }
 
   get vMem(): Tensor | null {
-    return this.vMem_.value;
+    return this.stateOf("vMem");
   }
   get iSyn(): Tensor | null {
-    return this.iSyn_.value;
+    return this.stateOf("iSyn");
   }
 
-  /** Sets the state (post-reset membrane potential, synaptic current), e.g. to continue a recording. */
-  setState(s: { vMem?: Tensor | null; iSyn?: Tensor | null }): void {
-    if (s.vMem !== undefined) this.vMem_.set(s.vMem);
-    if (s.iSyn !== undefined) this.iSyn_.set(s.iSyn);
-  }
-
-  protected override resetOwnState(): void {
-    this.vMem_.set(null);
-    this.iSyn_.set(null);
-  }
-
-  protected override detachOwnState(): void {
-    this.vMem_.detach();
-    this.iSyn_.detach();
-  }
-
-  forward(x: Tensor): Tensor {
-    const L = this.layerName;
-    if (x.rank < 2) throw new ShapeError(`${L}: input must be time-major [T, B, ...features], got [${x.shape.join(", ")}]`);
-    const T = x.shape[0]!;
-    const N = x.size / T;
-    const F = x.shape.slice(2).reduce((a, b) => a * b, 1);
-    if (this.P > 1 && F !== this.P) {
-      throw new ShapeError(`${L}: input features [${x.shape.slice(2).join(", ")}] (${F}) do not match the ${this.P} per-neuron parameters`);
-    }
-    if (this.checkInputs) assertFinite(x, `${L} input`);
-    this.vMem_.prepare(N);
-    this.iSyn_.prepare(N);
-    const v0 = this.vMem_.value ?? zeros([N], { dtype: x.dtype, backend: x.backend });
-    const needI = this.desc.hasSynapse;
-    const i0 = needI ? (this.iSyn_.value ?? zeros([N], { dtype: x.dtype, backend: x.backend })) : null;
+  protected stepParams(x: Tensor): SpikingParams {
     const alphaMem = this.alphaMem();
-    if (x.backend.downloadSync) noGrad(() => checkAlphas(L, alphaMem.dataSync()));
+    if (x.backend.downloadSync) noGrad(() => checkAlphas(this.layerName, alphaMem.dataSync()));
     const theta = this.theta();
-    const params: SpikingParams = {
+    return {
       alphaMem,
-      alphaSyn: this.alphaSyn(),
+      alphaSyn: this.decay("Syn"),
       theta,
       sub: this.thetaIsReset ? theta : this.buffer("membraneSubtract")!,
       minV: this.buffer("minVMem") ?? null,
     };
-    const out = ENGINES[this.gradient](this.desc, params, { x: reshape(x, [T, N]), v0, i0 });
-    if (x.backend.downloadSync) assertFinite(out.vLast, `${L} state (the input or a parameter holds NaN/Inf)`);
-    this.setState({ vMem: out.vLast, iSyn: out.iLast });
-    this.lastV = reshape(out.v, x.shape);
-    this.lastSpikes = reshape(out.spikes, x.shape);
+  }
+
+  override forward(x: Tensor): Tensor {
+    const L = this.layerName;
+    const run = this.beginRun(x);
+    if (this.checkInputs) assertFinite(x, `${L} input`);
+    const out = this.runSteps(run, this.stepParams(x));
+    if (x.backend.downloadSync) assertFinite(out.state.vMem!, `${L} state (the input or a parameter holds NaN/Inf)`);
+    this.setState(out.state);
+    this.lastV = reshape(out.record.v!, x.shape);
+    this.lastSpikes = reshape(out.out, x.shape);
     this.lastSpikes.spikes = true; // a fact of the tensor: the next Linear/Conv2d takes the spike-sparse path
     return this.lastSpikes;
   }
@@ -235,11 +180,6 @@ export abstract class SpikingLayer extends Module {
   override describe(): string {
     return `${this.constructor.name}(gradient=${this.gradient}, ${this.spikeFn}, ${this.reset}, ${this.surrogate})`;
   }
-}
-
-/** α = exp(−1/τ), differentiable. */
-export function alphaFromTau(tau: Tensor): Tensor {
-  return exp(mulScalar(powScalar(tau, -1), -1));
 }
 
 /** Throws NumericalError naming `where` when t holds NaN or ±Inf (CPU backends). */

@@ -1,5 +1,5 @@
 /**
- * Surrogate gradient functions σ(v, θ) (spec §1.4) as small value objects users can pass, inspect and
+ * Surrogate gradient functions σ(v, θ) (docs/neurons.md §2) as small value objects users can pass, inspect and
  * evaluate. Each carries a plain-data `spec` that kernels switch on.
  */
 import type { SurrogateSpec } from "../kernels/contract.js";

@@ -1,6 +1,8 @@
 /**
- * What every gradient engine consumes and returns. Engines live here, never inside neuron classes, so
- * a neuron is one description and three ways to differentiate it (design.md §3, style.md §10).
+ * The spiking core's parameter tensors (what its step and its fused scan read), and the whole-sequence
+ * signature `SpikingEngine` that `gradcheck` calls directly on a description (spiking-step.ts adapts it to
+ * the generic engines). Engines live beside the neurons, never inside neuron classes: a neuron is one
+ * description, one step, and the ways to differentiate it (docs/neurons.md §3).
  */
 import type { Tensor } from "../../tensor/tensor.js";
 import type { SpikingDescription } from "../dynamics.js";
@@ -16,6 +18,8 @@ export interface SpikingParams {
   sub: Tensor;
   /** [P] or null. */
   minV: Tensor | null;
+  /** [P] (1 − α_mem) for normInput, computed once per call by the step's `prepare`. */
+  normFactor?: Tensor | null;
 }
 
 export interface SpikingRun {

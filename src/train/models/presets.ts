@@ -13,38 +13,22 @@ import type { Module } from "../../layers/module.js";
 import { AvgPool2d, SumPool2d } from "../../layers/pool.js";
 import { Sequential } from "../../layers/sequential.js";
 import type { GradientEngine } from "../../neurons/dynamics.js";
-import { ExpLeak } from "../../neurons/exp-leak.js";
-import { IAF } from "../../neurons/iaf.js";
-import { LIF } from "../../neurons/lif.js";
-import { MembraneReset, MembraneSubtract } from "../../neurons/reset.js";
-import { MultiSpike, SingleSpike } from "../../neurons/spikes.js";
-import { SingleExponential } from "../../neurons/surrogates.js";
+import { buildNeuron, isNeuronSpec, NEURON_TYPES, type NeuronLayerSpec } from "../../neurons/table.js";
 import { Rng } from "../../util/rng.js";
 import type { LossSpec } from "../losses.js";
 
-/** Spiking-neuron options shared by lif and iaf entries. */
-export interface NeuronSpec {
-  spikeThreshold?: number;
-  /** "multi" (default) or "single" spike per step. */
-  spikeFn?: "multi" | "single";
-  gradWidth?: number;
-  gradScale?: number;
-  minVMem?: number | null;
-  /** Per-neuron parameter shape; the values themselves then come from the weights file (NIR import). */
-  shape?: number[];
-  /** Reset to this value after a spike (MembraneReset; "bptt" gradient only) instead of subtracting θ. */
-  resetValue?: number | null;
-}
+export type { NeuronSpec } from "../../neurons/table.js";
 
+/** The non-neuron layers; neuron entries (lif, iaf, expleak) come from the neuron table (neurons/table.ts). */
 export type LayerSpec =
   | { type: "linear"; in: number; out: number; bias?: boolean; weightNorm?: boolean }
   | { type: "conv2d"; in: number; out: number; kernel: Pair; stride?: Pair; padding?: Pair; bias?: boolean; weightNorm?: boolean }
   | { type: "sumpool2d" | "avgpool2d"; kernel: Pair; stride?: Pair }
   | { type: "flatten" }
   | { type: "dropout"; p: number }
-  | ({ type: "lif"; tauMem: number; tauSyn?: number | null; normInput?: boolean; decayEarly?: boolean; trainTau?: boolean } & NeuronSpec)
-  | ({ type: "iaf" } & NeuronSpec)
-  | { type: "expleak"; tauMem: number; normInput?: boolean; decayEarly?: boolean; shape?: number[] };
+  | NeuronLayerSpec;
+
+const LAYER_TYPES = ["linear", "conv2d", "sumpool2d", "avgpool2d", "flatten", "dropout"];
 
 export interface ModelConfig {
   /** Per-step input shape (without T and B), e.g. [784] or [2, 34, 34]. */
@@ -61,20 +45,6 @@ export interface BuildOptions {
   dtype?: DType;
 }
 
-function neuronOpts(s: NeuronSpec, gradient: GradientEngine, name: string, dtype: DType) {
-  return {
-    gradient,
-    name,
-    dtype,
-    spikeThreshold: s.spikeThreshold ?? 1,
-    spikeFn: s.spikeFn === "single" ? SingleSpike : MultiSpike,
-    reset: s.resetValue === undefined || s.resetValue === null ? new MembraneSubtract() : new MembraneReset(s.resetValue),
-    surrogate: new SingleExponential({ gradWidth: s.gradWidth ?? 0.5, gradScale: s.gradScale ?? 1 }),
-    minVMem: s.minVMem ?? null,
-    shape: s.shape,
-  };
-}
-
 /** Builds the network; initial weights come from Rng(seed) in layer order (same seed → same weights). */
 export function buildModel(cfg: ModelConfig, o: BuildOptions): Sequential {
   if (!Array.isArray(cfg.layers) || cfg.layers.length === 0) throw new ConfigError("model config: 'layers' must be a non-empty array");
@@ -82,6 +52,7 @@ export function buildModel(cfg: ModelConfig, o: BuildOptions): Sequential {
   const dtype = o.dtype ?? "float32";
   const mods: Module[] = cfg.layers.map((l, i): Module => {
     const name = `layer ${i} (${l.type})`;
+    if (isNeuronSpec(l)) return buildNeuron(l, { gradient: o.gradient, name, dtype });
     switch (l.type) {
       case "linear":
         return new Linear(l.in, l.out, { bias: l.bias, weightNorm: l.weightNorm, rng, dtype });
@@ -95,14 +66,8 @@ export function buildModel(cfg: ModelConfig, o: BuildOptions): Sequential {
         return new Flatten();
       case "dropout":
         return new Dropout(l.p, { rng: rng.fork() });
-      case "lif":
-        return new LIF({ ...neuronOpts(l, o.gradient, name, dtype), tauMem: l.tauMem, tauSyn: l.tauSyn ?? null, normInput: l.normInput, decayEarly: l.decayEarly, trainTau: l.trainTau });
-      case "iaf":
-        return new IAF(neuronOpts(l, o.gradient, name, dtype));
-      case "expleak":
-        return new ExpLeak({ tauMem: l.tauMem, normInput: l.normInput, decayEarly: l.decayEarly, shape: l.shape, gradient: o.gradient, name, dtype });
       default:
-        throw new ConfigError(`model config: layer ${i} has unknown type '${(l as { type: string }).type}'; use linear, conv2d, sumpool2d, avgpool2d, flatten, dropout, lif, iaf or expleak`);
+        throw new ConfigError(`model config: layer ${i} has unknown type '${(l as { type: string }).type}'; use ${[...LAYER_TYPES, ...NEURON_TYPES].slice(0, -1).join(", ")} or ${NEURON_TYPES[NEURON_TYPES.length - 1]}`);
     }
   });
   return new Sequential(...mods);
