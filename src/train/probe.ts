@@ -14,14 +14,10 @@ import { scoresOf, type LossSpec } from "./losses.js";
 import type { SpikingLayers } from "./metrics.js";
 import { batchInput, readAll } from "./step.js";
 import type { Task } from "./tasks/types.js";
+import type { Raster } from "../report/run-report.js";
 
-export interface Raster {
-  name: string;
-  T: number;
-  N: number;
-  times: number[];
-  neurons: number[];
-}
+/** A raster is the report's type: the report draws what the probe records. */
+export type { Raster } from "../report/run-report.js";
 
 export interface ProbeResult {
   rasters: Raster[];
