@@ -1,6 +1,6 @@
 /**
  * Linear: y = x·Wᵀ + b applied to every time step at once. Time is folded into the batch, so an input
- * [T, B, …, in] becomes one [T·B·…, in] gemm (design.md: synaptic layers never loop over time).
+ * [T, B, …, in] becomes one [T·B·…, in] gemm: synaptic layers never loop over time.
  * `sparseInput` marks inputs that are spikes, letting the backend take its zero-skipping gemm path;
  * Sequential sets it automatically after a spiking layer.
  */

@@ -1,6 +1,6 @@
 /**
  * SHD / SSC HDF5 (Cramer et al.): ragged `spikes/times` (seconds, VLEN float16/32/64) and
- * `spikes/units` (VLEN uint16), `labels`, optional `extra/*` (data-formats.md §1.3). Also reads the
+ * `spikes/units` (VLEN uint16), `labels`, optional `extra/*` (docs/datasets.md "Readers and writers"). Also reads the
  * flat layout our writer produces (`spikes/times_flat`, `spikes/units_flat`, `spikes/offsets` N+1),
  * because h5wasm cannot write VLEN numbers. `validateShd` owns every check and is pure, so it can be
  * fuzzed without the HDF5 library.
