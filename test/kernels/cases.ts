@@ -215,7 +215,7 @@ const LIF_SHAPES: [number, number, number][] = [
 /** Backward shapes: as LIF_SHAPES, fewer of them (each runs every surrogate and both modes). */
 const LIF_BACKWARD_SHAPES: [number, number, number][] = [
   [7, 3, 3], [50, 17, 1], [13, 36, 12], [9, 18, 6], [30, 101, 1], [2, 8200, 4100],
-  [1, 1, 1], [17, 3, 1], [40, 1023, 3], [257, 17, 17],
+  [1, 1, 1], [17, 3, 1], [3, 17, 17], [40, 1023, 3], [1, 1023, 1023], [257, 17, 17],
 ];
 
 function lifInputs(T: number, N: number, P: number) {
@@ -232,10 +232,9 @@ function lifInputs(T: number, N: number, P: number) {
 
 function lifForwardCases(): Case[] {
   const out: Case[] = [];
-  let i = 0;
   for (const [T, N, P] of LIF_SHAPES)
-    for (const maxSpikes of [0, 1, 3]) {
-      const hasMinV = i++ % 2 === 0;
+    for (const maxSpikes of [0, 1, 3])
+      for (const hasMinV of [false, true]) {
       const { x, v0, alpha, theta, sub, minV } = lifInputs(T, N, P);
       out.push({
         name: `lifForward T=${T} N=${N} P=${P} maxSpikes=${maxSpikes} minV=${hasMinV}`,

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { DisposedError } from "../../src/errors.js";
-import type { Backend } from "../../src/kernels/contract.js";
+import type { Backend, KernelName } from "../../src/kernels/contract.js";
 import { RefBackend } from "../../src/kernels/ref/backend.js";
 import { WasmBackend } from "../../src/kernels/wasm/backend.js";
 import { backend as webgpuBackend } from "../webgpu/helpers.js";
@@ -98,6 +98,12 @@ for (const d of DEVICES) {
     }
   });
 }
+
+test("the case table covers every kernel the ref backend implements", () => {
+  const covered = new Set(FAMILIES.flatMap((f) => casesOf(f, SEED).map((c) => c.kernel)));
+  const missing = Object.keys(ref.kernels).filter((k) => !covered.has(k as KernelName));
+  assert.deepEqual(missing, [], "add rows for these kernels to test/kernels/cases.ts");
+});
 
 for (const d of [{ name: "ref", start: async () => new RefBackend() as Backend | null }, ...DEVICES.filter((x) => !x.variantOnly)]) {
   test(`${d.name}: use after free and double free are DisposedErrors naming the buffer; copy within one buffer`, async (t) => {
