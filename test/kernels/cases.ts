@@ -235,16 +235,16 @@ function lifForwardCases(): Case[] {
   for (const [T, N, P] of LIF_SHAPES)
     for (const maxSpikes of [0, 1, 3])
       for (const hasMinV of [false, true]) {
-      const { x, v0, alpha, theta, sub, minV } = lifInputs(T, N, P);
-      out.push({
-        name: `lifForward T=${T} N=${N} P=${P} maxSpikes=${maxSpikes} minV=${hasMinV}`,
-        kernel: "lifForward",
-        inputs: { x, v0, alpha, theta, sub, ...(hasMinV ? { minV } : {}) },
-        outputs: { spikes: T * N, v: T * N },
-        attrs: { T, N, P, maxSpikes, hasMinV },
-        tol: EXACT,
-      });
-    }
+        const { x, v0, alpha, theta, sub, minV } = lifInputs(T, N, P);
+        out.push({
+          name: `lifForward T=${T} N=${N} P=${P} maxSpikes=${maxSpikes} minV=${hasMinV}`,
+          kernel: "lifForward",
+          inputs: { x, v0, alpha, theta, sub, ...(hasMinV ? { minV } : {}) },
+          outputs: { spikes: T * N, v: T * N },
+          attrs: { T, N, P, maxSpikes, hasMinV },
+          tol: EXACT,
+        });
+      }
   return out;
 }
 
@@ -271,7 +271,7 @@ function lifForwardOddThetaCases(): Case[] {
       name: `lifForward θ[5]=${odd} maxSpikes=${maxSpikes}`, kernel: "lifForward" as const,
       inputs: { x: Float32Array.from(x, (v) => v * 3 - 1), v0, alpha, theta, sub }, outputs: { spikes: T * N, v: T * N },
       attrs: { T, N, P, maxSpikes, hasMinV: false }, tol: EXACT,
-      ...(odd < 0 && maxSpikes > 0 ? { knownGapOn: { webgpu: "θ < 0 with a spike cap: the WGSL scan gives 1[v ≥ θ] instead of min(⌊v/θ⌋, cap)·1[v ≥ θ] (contract.ts); layers refuse θ ≤ minV, so only a direct kernel call meets it" } } : {}),
+      ...(odd < 0 && maxSpikes > 0 ? { knownGapOn: { webgpu: "θ < 0 with a spike cap: the WGSL scan gives 1[v ≥ θ] instead of min(⌊v/θ⌋, cap)·1[v ≥ θ] (contract.ts); layers start with θ > 0, but a trained θ (trainThreshold) can cross 0" } } : {}),
     };
   }));
 }
