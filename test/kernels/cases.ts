@@ -271,7 +271,7 @@ function lifForwardOddThetaCases(): Case[] {
       name: `lifForward θ[5]=${odd} maxSpikes=${maxSpikes}`, kernel: "lifForward" as const,
       inputs: { x: Float32Array.from(x, (v) => v * 3 - 1), v0, alpha, theta, sub }, outputs: { spikes: T * N, v: T * N },
       attrs: { T, N, P, maxSpikes, hasMinV: false }, tol: EXACT,
-      ...(odd < 0 && maxSpikes > 0 ? { knownGapOn: { webgpu: "θ < 0 with a spike cap: the WGSL scan gives 1[v ≥ θ] instead of min(⌊v/θ⌋, cap)·1[v ≥ θ] (contract.ts); layers start with θ > 0, but a trained θ (trainThreshold) can cross 0" } } : {}),
+      ...(odd < 0 && maxSpikes > 0 ? { knownGapOn: { webgpu: "θ < 0 with a spike cap: the WGSL scan gives 1[v ≥ θ] instead of min(⌊v/θ⌋, cap)·1[v ≥ θ] (contract.ts); layers check θ > 0 on every forward (a trained θ reaching 0 is a NumericalError), so only a direct kernel call meets it" } } : {}),
     };
   }));
 }
