@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `exodus-snn` command line: a table of subcommands, each defined in cli/commands/<name>.ts as
- * `register(program)`. Usage errors print the message and usage and exit 2; no stack traces for users.
+ * `register(program)`. A library error prints its class and message, no stack trace, and exits with the class's
+ * exitCode (errors.ts: 2 for input the user can fix, 3 for a diverged run, 1 for a bug).
  */
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -46,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof ExodusError) {
       process.stderr.write(`exodus-snn: ${e.name}: ${e.message}\n`);
-      return e.name === "UsageError" || e.name === "ConfigError" || e.name === "ShapeError" || e.name === "FormatError" ? 2 : 1;
+      return e.exitCode; // the table in errors.ts
     }
     throw e;
   }

@@ -1,5 +1,5 @@
 /**
- * Static-image spike encoders (data-formats.md §4a, B1/B2): Bernoulli rate code (p = v·pMax per
+ * Static-image spike encoders (docs/datasets.md "Transforms (tonic-compatible)"): Bernoulli rate code (p = v·pMax per
  * step) and time-to-first-spike latency (t = round((1−v)(T−1)), one spike, only pixels v > 0.1; round
  * is half-to-even as in numpy/PyTorch, so both sides of a comparison put spikes at the same step).
  * Output is time-major Float32Array [T, features], the layout neuron kernels scan over.

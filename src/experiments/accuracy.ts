@@ -92,7 +92,7 @@ export function setup(name: "order-burst" | "nmnist-sim", quick: boolean): TaskS
       val: task.evaluatingOn("val"),
       sizes: [32, 64, 64, 4],
       // LIF τ = 50 steps (the paper's DVS τ): the membrane remembers the first burst across gaps of up to 60
-      // steps, and neurons spike and reset several times inside that window (data-formats §4b). τ = 30 gave 80 %.
+      // steps, and neurons spike and reset several times inside that window (docs/datasets.md "Simulators"). τ = 30 gave 80 %.
       neuron: { ...DEFAULT_NEURON, tauMem: 50 },
       gain: [3, 2, 1],
       epochs: quick ? 8 : 10,

@@ -47,7 +47,7 @@ export function mlpConfig(sizes: number[], neuron: NeuronConfig, o: { readout: b
 }
 
 /**
- * The paper's DVS Gesture conv net (spec §6.2), scaled: `layers` blocks of Conv3×3(pad 1, no bias) →
+ * The paper's DVS Gesture conv net (docs/paper-reproduction.md §4), scaled: `layers` blocks of Conv3×3(pad 1, no bias) →
  * SumPool2 (while the map is larger than 4×4) → LIF, channels base·2^min(i,3), then Flatten → Linear → LIF.
  */
 export function dvsConvConfig(o: { size: number; cIn: number; base: number; layers: number; classes: number }, neuron: NeuronConfig): ModelConfig {

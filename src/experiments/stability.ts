@@ -1,5 +1,5 @@
 /**
- * `exodus-snn experiment stability` (spec §3.3, §6.4): per-layer gradient norms of deep Linear+LIF stacks
+ * `exodus-snn experiment stability` (docs/paper-reproduction.md §2; SLAYER's rule: docs/gradients.md §4): per-layer gradient norms of deep Linear+LIF stacks
  * under EXODUS and SLAYER while the surrogate's gradScale (and gradWidth) is swept, plus the first-
  * iteration gradient cosine similarity across scales and an EXODUS == BPTT check. Every engine sees the
  * same initial weights and the same input spikes, so only the backward rule differs (the forward is identical).
@@ -197,7 +197,7 @@ export function runStability(o: StabilityOptions = {}): StabilityResult {
       }
     }
   }
-  // Length sweep: spec §3.3's limit Σ_j ∂s_j/∂x_i → 1/θ needs θc·(T − i) ≫ 1, so at gradScale 0.01 the
+  // Length sweep: SLAYER's limit Σ_j ∂s_j/∂x_i → 1/θ (docs/paper-reproduction.md §2) needs θc·(T − i) ≫ 1, so at gradScale 0.01 the
   // scale invariance should appear only for long sequences. Measured on the 6-layer IAF-like stack.
   const lengthSweep: StabilityResult["lengthSweep"] = [];
   {

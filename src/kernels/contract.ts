@@ -1,7 +1,7 @@
 /**
  * The kernel contract: every numeric primitive exodus-snn runs, with its shapes and the spec equation it
  * implements, and the `Backend` interface that owns memory and runs kernels. Kernels never import tensor
- * code; tensor/ops.ts calls them through kernels/registry.ts. Backward passes (EXODUS, SLAYER, conv filter
+ * code; tensor/ops/ calls them through kernels/registry.ts. Backward passes (EXODUS, SLAYER, conv filter
  * gradient) are just more kernels: gradients never appear in this interface.
  *
  * Conventions for every kernel:
@@ -94,7 +94,7 @@ export interface Pool2dAttrs {
 /** logits:[rows, classes], labels:[rows] (class index as a float). loss[r] = −log softmax(logits[r])[label]. */
 export interface SoftmaxCEAttrs { rows: number; classes: number }
 
-/** Surrogate ∂s/∂v, evaluated at the pre-reset potential v (spec §1.4). Plain data so kernels can switch on it. */
+/** Surrogate ∂s/∂v, evaluated at the pre-reset potential v (docs/gradients.md §1, §9). Plain data so kernels can switch on it. */
 export type SurrogateSpec =
   | { type: "SingleExponential"; gradWidth: number; gradScale: number }
   | { type: "PeriodicExponential"; gradWidth: number; gradScale: number }
@@ -107,7 +107,7 @@ export interface LifAttrs {
   T: number; N: number; P: number;
   /** Spikes per step cap: 0 = MultiSpike (unlimited), 1 = SingleSpike, k = MaxSpike(k). */
   maxSpikes: number;
-  /** Whether minV (θlow) is given; v is clipped to it before spiking (spec §1.1). */
+  /** Whether minV (θlow) is given; v is clipped to it before spiking (docs/gradients.md §1). */
   hasMinV: boolean;
   /**
    * The reset after a spike (docs/gradients.md §2, §5). "subtract" (default): vpost = v − m·s. "zero":
@@ -118,7 +118,7 @@ export interface LifAttrs {
 
 export interface LifBackwardAttrs extends LifAttrs {
   surrogate: SurrogateSpec;
-  /** exodus: factor α(1 − mσ) (spec §3.2). slayer: m := 0, factor α (spec §3.3, §7). */
+  /** exodus: factor α(1 − mσ) (docs/gradients.md §3). slayer: m := 0, factor α (§4). */
   mode: "exodus" | "slayer";
   /**
    * gS is the same at every step: gSP values (gSP divides N), step t, neuron n reads gS[n % gSP]. What a
@@ -187,7 +187,7 @@ export interface Kernels {
   softmaxCrossEntropy(io: { logits: Buf; labels: Buf; loss: Buf; dlogits?: Buf }, at: SoftmaxCEAttrs): void;
 
   /**
-   * Spiking core forward scan, spec §1.1 (one pass over T per neuron):
+   * Spiking core forward scan, docs/gradients.md §1 (one pass over T per neuron):
    *   u_t = α(v_{t−1} − m·s_{t−1}) + x_t   (with v_{−1} − m·s_{−1} := v0),   v_t = max(u_t, θlow),
    *   s_t = min(⌊v_t/θ⌋, maxSpikes)·1[v_t ≥ θ].
    * reset "zero": u_t = α·v_{t−1}·(1 − s_{t−1}) + x_t instead (docs/gradients.md §5).
@@ -199,7 +199,7 @@ export interface Kernels {
   ): void;
 
   /**
-   * Spiking core backward, spec §3.2 (O(T) reverse recursion per neuron):
+   * Spiking core backward, docs/gradients.md §3 (O(T) reverse recursion per neuron):
    *   y_t = σ_t·gS_t + gV_t;  λ_{T−1} = y_{T−1};  λ_t = y_t + nc_{t+1}·α(1 − m·σ_t)·λ_{t+1};
    *   dx_t = nc_t·λ_t;  dv0 = α·dx_0;  dα_p = Σ_{n%P=p} Σ_t dx_t·vpost_{t−1}  (vpost_{−1} = v0).
    * mode "slayer" uses m := 0. gV optional (zero). dAlpha needs spikes and v0. gS is [T, N], or [gSP] read
@@ -216,9 +216,9 @@ export interface Kernels {
     at: LifBackwardAttrs,
   ): void;
 
-  /** y_t = α·y_{t−1} + x_t (spec §1.2 LeakyIntegrator). x, y: [T, N]; v0: [N]; alpha: [P]. */
+  /** y_t = α·y_{t−1} + x_t (the leaky integrator, docs/gradients.md §10). x, y: [T, N]; v0: [N]; alpha: [P]. */
   leakyForward(io: { x: Buf; v0: Buf; alpha: Buf; y: Buf }, at: LeakyAttrs): void;
-  /** spec §3.2: g_t = α·g_{t+1} + gY_t; dx = g; dv0 = α·g_0; dα_p = Σ g_t·y_{t−1} (needs y, v0). */
+  /** docs/gradients.md §10: g_t = α·g_{t+1} + gY_t; dx = g; dv0 = α·g_0; dα_p = Σ g_t·y_{t−1} (needs y, v0). */
   leakyBackward(
     io: { gY: Buf; alpha: Buf; dx: Buf; dv0: Buf; y?: Buf; v0?: Buf; dAlpha?: Buf },
     at: LeakyAttrs,

@@ -100,7 +100,7 @@ export function currentBackend(): Backend {
 const viewFallbacks = new WeakMap<Backend, Partial<Kernels>>();
 
 // Check mode (EXODUS_CHECK=1): after every kernel on a CPU backend, scan its buffers for NaN/Inf and name
-// the first kernel where one appears — a wrong training run becomes a named kernel (style.md §11).
+// the first kernel where one appears — a wrong training run becomes a named kernel.
 const checkEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.EXODUS_CHECK;
 const checkMode = !!checkEnv && checkEnv !== "0";
 

@@ -1,5 +1,5 @@
 /**
- * Surrogate derivatives σ(v, θ) of spec §1.4, as one scalar function shared by the ref kernels and the
+ * Surrogate derivatives σ(v, θ) of docs/gradients.md §9, as one scalar function shared by the ref kernels and the
  * neuron objects (the wasm and WGSL kernels carry their own copies, tested against this one).
  */
 import type { SurrogateSpec } from "./contract.js";

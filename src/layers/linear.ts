@@ -1,6 +1,6 @@
 /**
  * Linear: y = x·Wᵀ + b applied to every time step at once. Time is folded into the batch, so an input
- * [T, B, …, in] becomes one [T·B·…, in] gemm (design.md: synaptic layers never loop over time).
+ * [T, B, …, in] becomes one [T·B·…, in] gemm: synaptic layers never loop over time.
  * When the input is spikes (a spiking layer's output, `Tensor.spikes`, or declared with `sparseInput` /
  * markSpikeInput()), the backend may take its zero-skipping gemm path.
  */

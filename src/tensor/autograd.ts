@@ -1,6 +1,6 @@
 /**
  * Reverse-mode autograd: a node per recorded op (inputs, output count, vector–Jacobian product), a
- * topological backward pass, and noGrad(). Knows no specific op; tensor/ops.ts records nodes. VJPs run
+ * topological backward pass, and noGrad(). Knows no specific op; tensor/ops/ records nodes. VJPs run
  * with recording off (no higher-order gradients).
  */
 import { createdSince, creationMark, isSoleOwner, keep } from "./memory.js";

@@ -1,6 +1,6 @@
 /**
  * Tensor: shape, dtype, a reference-counted buffer on one backend, and autograd bookkeeping. No math here
- * (tensor/ops.ts has the differentiable ops). Memory is released by dispose() or by the end of the step
+ * (tensor/ops/ has the differentiable ops). Memory is released by dispose() or by the end of the step
  * scope the tensor was created in (tensor/memory.ts); tensors made outside any scope are also released
  * when garbage-collected.
  */

@@ -1,6 +1,6 @@
 /**
  * Seeded pseudo-random numbers. mulberry32 is documented and tiny, so generated data is byte-identical
- * on every machine (data-formats.md §4b). Not cryptographic.
+ * on every machine (the simulators' seeds, docs/datasets.md "Simulators"). Not cryptographic.
  */
 
 /** mulberry32: returns floats in [0, 1). Test vector: seed 1 → 0.6270739405881613, 0.002735721180215478. */

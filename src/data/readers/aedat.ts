@@ -1,6 +1,6 @@
 /**
  * AEDAT 3.1 (iniVation / libcaer) as used by DVS Gesture: an ASCII `#` header, then packets with a
- * 28-byte little-endian header (data-formats.md §1.2). Only POLARITY packets become events; other
+ * 28-byte little-endian header (docs/datasets.md "Readers and writers"). Only POLARITY packets become events; other
  * packet types are skipped by `eventCapacity × eventSize`. Invalid events (valid bit 0) are dropped.
  * Every length is checked against the bytes actually present before anything is allocated.
  */

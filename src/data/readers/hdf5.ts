@@ -2,7 +2,7 @@
  * Guarded HDF5 reading through h5wasm. On corrupt files the HDF5 C library can abort the wasm module
  * (which then fails every later call) or stop answering, so reads run in a worker thread with a
  * deadline; an aborted, hung or crashed worker is replaced and the caller gets a FormatError. The worker only
- * copies raw datasets out (plus the documented float16 workaround, data-formats.md §3); all
+ * copies raw datasets out (plus the float16 workaround of docs/datasets.md "Readers and writers"); all
  * validation happens in the caller, in typed code.
  */
 import { statSync } from "node:fs";

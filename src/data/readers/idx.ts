@@ -1,6 +1,6 @@
 /**
  * IDX (MNIST / Fashion-MNIST), optionally gzip'd: big-endian magic 0x000008NN (ubyte data, NN dims),
- * one uint32 per dim, then row-major uint8 (data-formats.md §1.5). Only the ubyte element type is
+ * one uint32 per dim, then row-major uint8 (docs/datasets.md "Readers and writers"). Only the ubyte element type is
  * accepted because every MNIST-family file uses it. Decompression is capped so a hostile .gz
  * cannot allocate without bound.
  */

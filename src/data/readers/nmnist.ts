@@ -1,5 +1,5 @@
 /**
- * N-MNIST `.bin` (Orchard et al. 2015): 5-byte big-endian records, no header (data-formats.md §1.1).
+ * N-MNIST `.bin` (Orchard et al. 2015): 5-byte big-endian records, no header (docs/datasets.md "Readers and writers").
  * Decoder, encoder and the `Train/<digit>/*.bin` tree walker. Decoding is strict: a truncated
  * record, a coordinate off the 34×34 sensor or a time going backwards is a FormatError with the
  * byte offset, because silently accepting them hides a corrupt download.

@@ -1,6 +1,6 @@
 /**
  * SHD / SSC HDF5 (Cramer et al.): ragged `spikes/times` (seconds, VLEN float16/32/64) and
- * `spikes/units` (VLEN uint16), `labels`, optional `extra/*` (docs/datasets.md). Also reads the flat
+ * `spikes/units` (VLEN uint16), `labels`, optional `extra/*` (docs/datasets.md "SHD file layout"). Also reads the flat
  * layout (`spikes/times_flat`, `spikes/units_flat`, `spikes/offsets` N+1) that our writer produced
  * before it wrote SHD's ragged layout, so files made then still open. `validateShd` owns every check and is pure, so it can be
  * fuzzed without the HDF5 library.

@@ -1,5 +1,5 @@
 /**
- * `nmnist-sim`: an N-MNIST stand-in made from real MNIST digits (data-formats.md §4a). The 28×28
+ * `nmnist-sim`: an N-MNIST stand-in made from real MNIST digits (docs/simulators.md "N-MNIST"). The 28×28
  * digit sits at +3 px in a 34×34 sensor and moves along N-MNIST's three-saccade path; every 0.5 ms a
  * DVS pixel model compares L = ln(eps + I) with its reference and emits ±events per C crossed, with
  * time jittered inside the step. Seeded per sample; written in the real N-MNIST `.bin` format, either
@@ -132,7 +132,7 @@ export function simulateDvs(img: Float32Array, rng: Rng, o: DvsSimOptions = {}):
   return sortByTime(sliceEvents(ev, 0, n));
 }
 
-/** Sample seeds per split: disjoint ranges (data-formats.md §4b). */
+/** Sample seeds per split: disjoint ranges (docs/datasets.md "Simulators"). */
 export const SEED_BASE: Record<Split, number> = { train: 0, val: 1_000_000, test: 2_000_000 };
 
 export interface NmnistSimSample {

@@ -1,5 +1,5 @@
 /**
- * `order-burst`: a temporal task whose label is the order of two spike bursts (data-formats.md §4b).
+ * `order-burst`: a temporal task whose label is the order of two spike bursts (docs/datasets.md "Simulators").
  * The task seed fixes symbols A and B (6 channels each, 3 spikes 2 ms apart); each sample draws its
  * class from {AB, BA, AA', BB'}, the first onset, the gap, ±1-step jitter and 5 Hz background noise.
  * AB and BA have equal per-channel counts in distribution, so only spike order separates them.

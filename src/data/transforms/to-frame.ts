@@ -1,7 +1,7 @@
 /**
  * ToFrame: bin a time-sorted event stream into count frames, with tonic's four slicing modes and
- * its exact window arithmetic (data-formats.md §1.4; reimplemented from that description, not from
- * tonic's GPL code). Output int16 counts shaped [T, P, H, W], or [T, P, W] for audio sensors
+ * its exact window arithmetic (docs/datasets.md "Transforms (tonic-compatible)"; reimplemented from a
+ * description, not from tonic's GPL code). Output int16 counts shaped [T, P, H, W], or [T, P, W] for audio sensors
  * (H = 1, as tonic does for events without y). Counts saturate at 32767 instead of wrapping.
  */
 import { ConfigError } from "../../errors.js";

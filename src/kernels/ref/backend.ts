@@ -5,6 +5,7 @@
 import type { Backend, Buf, DType, FArray, MemoryStats } from "../contract.js";
 import { kernelsOverViews } from "../array-backend.js";
 import { refArrayKernels } from "./index.js";
+import { DisposedError } from "../../errors.js";
 
 let nextId = 1;
 
@@ -25,14 +26,14 @@ export class RefBackend implements Backend {
 
   free(buf: Buf): void {
     const arr = this.store.get(buf.id);
-    if (!arr) throw new Error(`ref backend: buffer #${buf.id} (${buf.dtype}[${buf.length}]) freed twice or never allocated here`);
+    if (!arr) throw new DisposedError(`ref backend: buffer #${buf.id} (${buf.dtype}[${buf.length}]) freed twice or never allocated here`);
     this.bytes -= arr.byteLength;
     this.store.delete(buf.id);
   }
 
   view(buf: Buf): FArray {
     const arr = this.store.get(buf.id);
-    if (!arr) throw new Error(`ref backend: buffer #${buf.id} is not live (used after free?)`);
+    if (!arr) throw new DisposedError(`ref backend: buffer #${buf.id} is not live (used after free?)`);
     return arr;
   }
 

@@ -1,5 +1,5 @@
 /**
- * ref neuron scans: LIF forward (spec §1.1), EXODUS / SLAYER backward (spec §3.2), leaky integrator
+ * ref neuron scans: LIF forward (docs/gradients.md §1), EXODUS / SLAYER backward (§3, §4), leaky integrator (§10)
  * forward/backward, with the zero reset and the threshold gradient of docs/gradients.md §5–§6. Written for
  * clarity; the oracle for the wasm and WGSL versions.
  */
@@ -7,7 +7,7 @@ import { spikeGradPeriod, type ArrayKernels } from "../contract.js";
 import { surrogateValue } from "../surrogate-math.js";
 import { rounder } from "./util.js";
 
-/** §1.1 s = min(⌊v/θ⌋, cap)·1[v ≥ θ] (cap 0 = unlimited), the forward's ops, so backward recomputes it exactly. */
+/** §1 (1.3): s = min(⌊v/θ⌋, cap)·1[v ≥ θ] (cap 0 = unlimited), the forward's ops, so backward recomputes it exactly. */
 function spikeCount(v: number, th: number, maxSpikes: number, R: (x: number) => number): number {
   let k = v >= th ? Math.trunc(R(v / th)) : 0;
   if (maxSpikes > 0 && k > maxSpikes) k = maxSpikes;
@@ -16,7 +16,7 @@ function spikeCount(v: number, th: number, maxSpikes: number, R: (x: number) => 
 
 export const lif: Pick<ArrayKernels, "lifForward" | "lifBackward" | "leakyForward" | "leakyBackward"> = {
   lifForward({ x, v0, alpha, theta, sub, minV, spikes, v }, { T, N, P, maxSpikes, hasMinV, reset }) {
-    // Round after every op in float32 so the result equals the op-by-op BPTT path bit for bit (spec §8.13).
+    // Round after every op in float32 so the result equals the op-by-op BPTT path bit for bit (docs/gradients.md §11).
     const R = rounder(v);
     const zero = reset === "zero";
     for (let n = 0; n < N; n++) {
@@ -29,7 +29,7 @@ export const lif: Pick<ArrayKernels, "lifForward" | "lifBackward" | "leakyForwar
       let act = 0;
       for (let t = 0; t < T; t++) {
         const i = t * N + n;
-        // §1.1: reset by the previous step's spikes, decay, integrate, clip, then spike. The zero reset
+        // §1: reset by the previous step's spikes, decay, integrate, clip, then spike. The zero reset
         // (docs/gradients.md §5) multiplies by (1 − s): the op BPTT differentiates.
         const post = zero ? R(cur * (1 - act)) : R(cur - R(act * m));
         cur = R(R(a * post) + x[i]!);

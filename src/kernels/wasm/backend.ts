@@ -6,7 +6,7 @@
  * linear memory stops growing. Kernels it lacks run as ref code on views of the same memory (registry.ts).
  */
 import { platform } from "#platform";
-import { ConfigError } from "../../errors.js";
+import { ConfigError, DisposedError } from "../../errors.js";
 import { kernelsOverViews } from "../array-backend.js";
 import { spikeGradPeriod, type Backend, type Buf, type Conv2dAttrs, type DType, type FArray, type Kernels, type MemoryStats } from "../contract.js";
 import { refArrayKernels } from "../ref/index.js";
@@ -194,7 +194,7 @@ export class WasmBackend implements Backend {
   free(buf: Buf): void {
     const b = this.live.get(buf.id);
     if (!b) {
-      throw new Error(`wasm backend: buffer #${buf.id} (${buf.dtype}[${buf.length}]) freed twice or never allocated here`);
+      throw new DisposedError(`wasm backend: buffer #${buf.id} (${buf.dtype}[${buf.length}]) freed twice or never allocated here`);
     }
     this.live.delete(buf.id);
     this.bytesInUse -= b.bytes;
@@ -203,7 +203,7 @@ export class WasmBackend implements Backend {
 
   private block(buf: Buf): Block {
     const b = this.live.get(buf.id);
-    if (!b) throw new Error(`wasm backend: buffer #${buf.id} (${buf.dtype}[${buf.length}]) is not live here (used after free?)`);
+    if (!b) throw new DisposedError(`wasm backend: buffer #${buf.id} (${buf.dtype}[${buf.length}]) is not live here (used after free?)`);
     return b;
   }
 

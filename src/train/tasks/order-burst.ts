@@ -1,5 +1,5 @@
 /**
- * `order-burst` as a Task: the temporal task of data-formats.md §4b from src/data/sim (task seed 1, the
+ * `order-burst` as a Task: the temporal task of docs/datasets.md "Simulators" from src/data/sim (task seed 1, the
  * generator's defaults: T = 150 steps of 1 ms, 32 channels, gap 20–60 steps, classes AB/BA/AA'/BB').
  * AB and BA have equal per-channel counts, so a time-blind classifier cannot separate them.
  */

@@ -1,5 +1,5 @@
-// Neuron scans for the wasm backend: LIF forward (spec §1.1), EXODUS / SLAYER backward (spec §3.2, §3.3)
-// with the α-gradient, and the leaky integrator (spec §1.2) forward/backward. Called from backend.ts.
+// Neuron scans for the wasm backend: LIF forward (docs/gradients.md §1), EXODUS / SLAYER backward (§3, §4)
+// with the α-gradient, and the leaky integrator (§10) forward/backward. Called from backend.ts.
 // The zero reset and the threshold gradient (docs/gradients.md §5, §6) run on plain 4-lane scans
 // (lifFwdZero4, lifBwdExt4); the specialised paths below are the subtractive reset's.
 // Layout [T, N] time-major. P == 1 or P % 4 == 0 (the common case): row-streaming, time outer (two rows per
@@ -27,9 +27,8 @@ let ROW: i32 = 0;
   return scalar ? v128.load32_splat(ptr + (<usize>(n % P) << 2)) : param4(ptr, n, P);
 }
 
-/** §1.1 u_t = α(v_{t−1} − m·s_{t−1}) + x_t, v_t = max(u_t, θlow): rounded op by op, no FMA. */
-// @ts-ignore: decorator
 /** dAlpha[(n + l) % P] += acc[l] for the 4 lanes (1 in the scalar tail): per-row α-gradients summed per parameter. */
+// @ts-ignore: decorator
 @inline function addLanesToParams(dAlpha: usize, acc: v128, n: i32, P: i32, scalar: bool): void {
   const lanes = scalar ? 1 : 4;
   for (let l = 0; l < lanes; l++) {
@@ -40,11 +39,13 @@ let ROW: i32 = 0;
   }
 }
 
+/** §1 (1.1)–(1.2): u_t = α(v_{t−1} − m·s_{t−1}) + x_t, v_t = max(u_t, θlow): rounded op by op, no FMA. */
+// @ts-ignore: decorator
 @inline function lifStep(cur: v128, act: v128, a: v128, m: v128, lo: v128, x: v128): v128 {
   // pmax(u, lo) = u < lo ? lo : u, exactly the ref's `if (cur < lo) cur = lo` (NaN and −0 included).
   return f32x4.pmax(f32x4.add(f32x4.mul(a, f32x4.sub(cur, f32x4.mul(act, m))), x), lo);
 }
-/** §1.1 s_t = min(⌊v_t/θ⌋, cap)·1[v_t ≥ θ]. */
+/** §1 (1.3): s_t = min(⌊v_t/θ⌋, cap)·1[v_t ≥ θ]. */
 // @ts-ignore: decorator
 @inline function spikeOf(cur: v128, th: v128, cap: v128, capped: bool): v128 {
   const k = v128.and(f32x4.trunc(f32x4.div(cur, th)), f32x4.ge(cur, th));
@@ -71,7 +72,7 @@ function lifFwd4(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, mi
   }
 }
 
-/** 16 neurons as 4 independent chains: the §1.1 recurrence is latency-bound (div, trunc), so interleave. */
+/** 16 neurons as 4 independent chains: the §1 recurrence is latency-bound (div, trunc), so interleave. */
 function lifFwd16(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, minV: usize, spikes: usize,
   v: usize, T: i32, N: i32, P: i32, maxSpikes: i32, n: i32): void {
   const a0 = param4(alpha, n, P), a1 = param4(alpha, n + 4, P), a2 = param4(alpha, n + 8, P), a3 = param4(alpha, n + 12, P);
@@ -140,7 +141,7 @@ function singleSpikeExact(maxSpikes: i32, theta: usize, P: i32): bool {
 const TF: usize = 64;
 
 /**
- * §1.1 for one run of 4-lane groups of row t (offsets o to o1), the previous state read at vp, sp (row t − 1,
+ * §1 for one run of 4-lane groups of row t (offsets o to o1), the previous state read at vp, sp (row t − 1,
  * or v0 and a zero row at t = 0); parameters from the table at pp, step inc (0 when P = 1). C: spikeMode.
  */
 function fwdRun<C>(x: usize, v: usize, spikes: usize, vp: usize, sp: usize, pp: usize, inc: usize,
@@ -172,7 +173,7 @@ function fwdRun2<C>(x: usize, v: usize, spikes: usize, vp: usize, sp: usize, pp:
 
 /**
  * Row-streaming forward for P == 1 or P % 4 == 0: time outer (two rows per pass), a chunk of ≤ W neurons
- * inner. Every vector in a row is an independent chain, so the §1.1 recurrence's latency hides behind the
+ * inner. Every vector in a row is an independent chain, so the §1 recurrence's latency hides behind the
  * chunk, memory is read in contiguous runs, and the previous state is read back from v[t−1], spikes[t−1].
  * scratch: a zero row (W floats, the spikes before t = 0), then the parameter table (one entry when P = 1).
  */
@@ -253,7 +254,7 @@ const TB: usize = 112;
 const CAPV: usize = memory.data(16, 16);
 
 /**
- * §3.2 for one run of 4-lane groups of a row 0 < t < T − 1 (the hot loop): no per-row branches. Offsets o
+ * §3 (3.3) for one run of 4-lane groups of a row 0 < t < T − 1 (the hot loop): no per-row branches. Offsets o
  * (row t) to o1 step 16 bytes; parameters from the table at pp, step inc (0 when P = 1). With dα (A), the
  * step's vpost_{t−1} = v_{t−1} − m·s_{t−1}, s_{t−1} recomputed from v_{t−1} with the forward's exact ops
  * (spikeOf; cap = +∞ when uncapped), so the spikes array is not read (memory-bound loop). pmin(k, cap) is
@@ -282,7 +283,7 @@ function bwdRun<K, A, G, M>(gS: usize, gV: usize, v: usize, dx: usize, acc: usiz
 }
 
 /**
- * vpost = v − m·s of spec §3.2's dα with s recomputed from v exactly as the forward did (see bwdRun);
+ * vpost = v − m·s of dα (docs/gradients.md §2, (2.5)) with s recomputed from v exactly as the forward did (see bwdRun);
  * single: the forward's division-free single-spike value 1[v ≥ θ] (spikeMode).
  */
 // @ts-ignore: decorator
@@ -388,7 +389,7 @@ function bwdEdge<K>(gS: usize, gV: usize, v: usize, dx: usize, dv0: usize, v0: u
 
 /**
  * Row-streaming EXODUS/SLAYER backward (P == 1 or P % 4 == 0), time outer (reversed), a chunk of ≤ W neurons
- * inner. nc_{t+1}·λ_{t+1} is dx_{t+1}, already written one row below, so §3.2 needs no state but the dα
+ * inner. nc_{t+1}·λ_{t+1} is dx_{t+1}, already written one row below, so (3.3) needs no state but the dα
  * partial sums (scratch, W floats). Parameters and the surrogate's θ coefficients are tabulated once (one
  * entry, step 0, when P = 1); each row is split into runs that walk the table linearly (no wrap test).
  */
@@ -414,7 +415,7 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
     v128.store(dst, lo, 48);
     v128.store(dst, surrK1(kind, th, q0), 64);
     v128.store(dst, surrK2(kind, th, q0, q1), 80);
-    v128.store(dst, exodus ? f32x4.neg(f32x4.mul(a, m)) : f32x4.splat(0), 96); // SLAYER: m := 0 (§3.3)
+    v128.store(dst, exodus ? f32x4.neg(f32x4.mul(a, m)) : f32x4.splat(0), 96); // SLAYER: m := 0 (§4)
   }
   const inc: usize = uniform ? 0 : TB;
   const cap: f32 = maxSpikes > 0 ? <f32>maxSpikes : Infinity;
@@ -460,7 +461,7 @@ function lifBwdRows<K>(gS: usize, gV: usize, v: usize, alpha: usize, theta: usiz
 }
 
 /**
- * Spec §1.1 forward scan. minV = 0 when absent. x, spikes, v: [T, N]; v0: [N]; params: [P]. scratch: lifScratchBytes(P).
+ * docs/gradients.md §1 forward scan. minV = 0 when absent. x, spikes, v: [T, N]; v0: [N]; params: [P]. scratch: lifScratchBytes(P).
  * zero = 1: the zero reset (docs/gradients.md §5, SingleSpike; sub not read).
  */
 export function lifForward(x: usize, v0: usize, alpha: usize, theta: usize, sub: usize, minV: usize,
@@ -486,7 +487,7 @@ function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub
   kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32, n: i32, scalar: bool, gsStep: usize): void {
   const a = prm(alpha, n, P, scalar), th = prm(theta, n, P, scalar);
   const mTrue = prm(sub, n, P, scalar);
-  // SLAYER: m := 0 in the recursion (spec §3.3); the α-gradient still uses the true reset.
+  // SLAYER: m := 0 in the recursion (docs/gradients.md §4); the α-gradient still uses the true reset.
   const m = exodus ? mTrue : f32x4.splat(0);
   const lo = minV ? prm(minV, n, P, scalar) : f32x4.splat(-Infinity);
   const k1 = surrK1(kind, th, q0), k2 = surrK2(kind, th, q0, q1);
@@ -503,7 +504,7 @@ function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub
     const sig = surrogate4(kind, vt, th, k1, k2, q0, q1, q2, q3, q4, q5);
     let y = f32x4.mul(sig, ld(gS + goff, scalar));
     if (gV) y = f32x4.add(y, ld(gV + off, scalar));
-    // §3.2: λ_t = y_t + nc_{t+1}·α(1 − m·σ_t)·λ_{t+1}
+    // §3 (3.3): λ_t = y_t + nc_{t+1}·α(1 − m·σ_t)·λ_{t+1}
     const carry = f32x4.mul(f32x4.mul(a, f32x4.sub(one, f32x4.mul(m, sig))), lam);
     lam = f32x4.add(y, v128.and(carry, ncNext));
     const nc = f32x4.gt(vt, lo);
@@ -511,7 +512,7 @@ function lifBwd4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, sub
     st(dx + off, d, scalar);
     ncNext = nc;
     if (withAlpha && t > 0) {
-      // dα += dx_t · vpost_{t−1}, vpost = v − m·s with the true m (spec §3.2)
+      // dα += dx_t · vpost_{t−1}, vpost = v − m·s with the true m (docs/gradients.md §2, (2.5))
       const pv = ld(v + off - stride, scalar), ps = ld(spikes + off - stride, scalar);
       acc = f32x4.add(acc, f32x4.mul(d, f32x4.sub(pv, f32x4.mul(mTrue, ps))));
     }
@@ -615,7 +616,7 @@ function lifBwdExt4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, 
 }
 
 /**
- * Spec §3.2 EXODUS (exodus = 1) or §3.3 SLAYER (exodus = 0) backward scan. gV, minV, dAlpha = 0 when absent
+ * docs/gradients.md §3 EXODUS (exodus = 1) or §4 SLAYER (exodus = 0) backward scan. gV, minV, dAlpha = 0 when absent
  * (dAlpha needs spikes and v0). Surrogate `kind` and q0..q5 as in simd.ts surrogate4. scratch: lifScratchBytes().
  * maxSpikes as in the forward: the row path recomputes s_{t−1} from v_{t−1} (bit-identical to the forward's
  * spikes) instead of reading the spikes array. gsRow: 1 when gS is [T, ·] (row stride ld), 0 when gS is one
@@ -713,7 +714,7 @@ function leakyFwd4(x: usize, v0: usize, alpha: usize, y: usize, T: i32, N: i32, 
   const stride = <usize>ROW << 2;
   let off = <usize>n << 2;
   for (let t = 0; t < T; t++, off += stride) {
-    cur = f32x4.add(f32x4.mul(a, cur), ld(x + off, scalar)); // §1.2, rounded op by op like the ref
+    cur = f32x4.add(f32x4.mul(a, cur), ld(x + off, scalar)); // §10, rounded op by op like the ref
     st(y + off, cur, scalar);
   }
 }
@@ -731,7 +732,7 @@ function leakyFwd4(x: usize, v0: usize, alpha: usize, y: usize, T: i32, N: i32, 
       for (let n = n0; n < n1; n += 4) {
         const o = row + (<usize>n << 2);
         const prev = t == 0 ? v128.load(v0 + (<usize>n << 2)) : v128.load(y + o - stride);
-        // §1.2, rounded op by op like the ref (no FMA)
+        // §10, rounded op by op like the ref (no FMA)
         v128.store(y + o, f32x4.add(f32x4.mul(pv(alpha, q, uniform, aS), prev), v128.load(x + o)));
         if (!uniform) { q += 4; if (q >= P) q = 0; }
       }
@@ -776,7 +777,7 @@ function leakyFwd4(x: usize, v0: usize, alpha: usize, y: usize, T: i32, N: i32, 
   }
 }
 
-/** Spec §1.2 y_t = α·y_{t−1} + x_t, y_{−1} = v0. */
+/** docs/gradients.md §10: y_t = α·y_{t−1} + x_t, y_{−1} = v0. */
 export function leakyForward(x: usize, v0: usize, alpha: usize, y: usize, T: i32, N: i32, P: i32, ld: i32): void {
   ROW = ld > 0 ? ld : N;
   let n = 0;
@@ -798,7 +799,7 @@ function leakyBwd4(gY: usize, alpha: usize, dx: usize, dv0: usize, y: usize, v0:
   const withAlpha = dAlpha != 0;
   let off = (<usize>(T - 1) * stride) + (<usize>n << 2);
   for (let t = T - 1; t >= 0; t--, off -= stride) {
-    g = f32x4.add(ld(gY + off, scalar), f32x4.mul(a, g)); // §3.2 adjoint of §1.2
+    g = f32x4.add(ld(gY + off, scalar), f32x4.mul(a, g)); // (10.1), the adjoint of the scan
     st(dx + off, g, scalar);
     if (withAlpha) {
       const prev = t > 0 ? ld(y + off - stride, scalar) : ld(v0 + (<usize>n << 2), scalar);

@@ -1,5 +1,5 @@
 // Shared SIMD helpers for the wasm kernels (AssemblyScript): FMA selection, per-neuron parameter loads,
-// a vector exp, and the surrogate derivatives of spec §1.4 over 4 lanes. Imported by the kernel files only.
+// a vector exp, and the surrogate derivatives of docs/gradients.md §9 over 4 lanes. Imported by the kernel files only.
 // FMA is used in gemm-like code only; the LIF/leaky forward scans must round after every op (see lif.ts).
 
 /** c + a·b: fused (one rounding) in the relaxed build, mul then add in the plain build. */
@@ -51,7 +51,7 @@ const ABSM: usize = memory.data<i32>([0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fff
 export const LOG2E: f32 = 1.44269504088896341;
 
 /**
- * 2^t for 4 lanes with t ≤ 0 (the surrogates of spec §1.4 only take exp of non-positive arguments): one
+ * 2^t for 4 lanes with t ≤ 0 (the surrogates of docs/gradients.md §9 only take exp of non-positive arguments): one
  * rounding step t = n + f, |f| ≤ ½, and a degree-5 minimax polynomial for 2^f (≤ 2.4e−7 relative error in
  * f32; the surrogate only feeds gradients, never the bit-exact forward scans). Below −126 the result is
  * clamped to 2^−126 instead of flushing to 0; NaN propagates.
@@ -117,7 +117,7 @@ export const S_MULTI_GAUSSIAN: i32 = 4;
   return f32x4.mul(exp4(f32x4.mul(f32x4.mul(z, z), f32x4.splat(-0.5))), f32x4.splat(coef));
 }
 
-/** σ(v, θ) of spec §1.4 for 4 lanes, given k1 = surrK1(θ), k2 = surrK2(θ). */
+/** σ(v, θ) of docs/gradients.md §9 for 4 lanes, given k1 = surrK1(θ), k2 = surrK2(θ). */
 // @ts-ignore: decorator
 @inline export function surrogate4(kind: i32, v: v128, th: v128, k1: v128, k2: v128,
   q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): v128 {

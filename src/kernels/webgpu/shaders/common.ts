@@ -1,8 +1,8 @@
 /**
  * Pieces shared by every WGSL kernel: the bindings header, the uniform parameter block, the 2-D global
  * index (WebGPU caps a dispatch at 65535 workgroups per dimension, so large 1-D launches use x·y groups),
- * the `opq` barrier against FMA contraction (ref rounds after every op; spec §8.13 wants bit-equal
- * forward scans), and the surrogate derivatives of spec §1.4.
+ * the `opq` barrier against FMA contraction (ref rounds after every op, so the forward scans are
+ * bit-equal: docs/gradients.md §11), and the surrogate derivatives of docs/gradients.md §9.
  */
 import type { SurrogateSpec } from "../../contract.js";
 
@@ -43,7 +43,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let gi = (wid.x + wid.y * nwg.x) * ${WG}u + lid;`;
 
-/** Spike count of spec §1.1: s = min(⌊v/θ⌋, cap)·1[v ≥ θ] (cap 0 = unlimited). */
+/** Spike count (docs/gradients.md §1): s = min(⌊v/θ⌋, cap)·1[v ≥ θ] (cap 0 = unlimited). */
 export const SPIKE_FN = `
 fn spikeCount(v: f32, th: f32, cap: u32) -> f32 {
   if (!(v >= th)) { return 0.0; }
@@ -56,7 +56,7 @@ fn spikeCount(v: f32, th: f32, cap: u32) -> f32 {
 /** Number of parameter words a surrogate uses. */
 export const SURR_WORDS = 5;
 
-/** WGSL `surr(v, θ)`: surrogate σ of spec §1.4, parameters read at words base..base+4. */
+/** WGSL `surr(v, θ)`: surrogate σ of docs/gradients.md §9, parameters read at words base..base+4. */
 export function surrogateWgsl(s: SurrogateSpec, base: number): string {
   const q = (i: number) => `pf(${base + i}u)`;
   const npdf = `

@@ -1,6 +1,6 @@
 /**
  * WGSL elementwise kernels: unary, binary (numpy broadcasting via shape/stride words), fill, permute,
- * spikeFn (spec §1.1 spike count), surrogateGrad (spec §1.4). Each function returns the shader body that
+ * spikeFn (the spike count, docs/gradients.md §1), surrogateGrad (§9). Each function returns the shader body that
  * follows `header()`; its comment lists the parameter words (word 0 is reserved, see common.ts).
  * Structural choices (op, broadcast mode, surrogate type) are baked in; sizes and scalars are uniforms.
  */
@@ -127,7 +127,7 @@ export function permuteWgsl(): string {
 }`;
 }
 
-/** spikeFn (BPTT path, spec §1.1): s = min(⌊v/θ⌋, cap)·1[v ≥ θ]. Words: 1 n, 2 P, 3 cap. */
+/** spikeFn (BPTT path, docs/gradients.md §1): s = min(⌊v/θ⌋, cap)·1[v ≥ θ]. Words: 1 n, 2 P, 3 cap. */
 export function spikeFnWgsl(): string {
   return `${SPIKE_FN}
 ${MAIN_1D}
@@ -136,7 +136,7 @@ ${MAIN_1D}
 }`;
 }
 
-/** surrogateGrad (BPTT path, spec §1.4): dv = σ(v, θ)·g. Words: 1 n, 2 P, 3..7 surrogate. */
+/** surrogateGrad (BPTT path, docs/gradients.md §9): dv = σ(v, θ)·g. Words: 1 n, 2 P, 3..7 surrogate. */
 export function surrogateGradWgsl(s: SurrogateSpec): string {
   return `${surrogateWgsl(s, 3)}
 ${MAIN_1D}

@@ -2,14 +2,14 @@
  * WGSL neuron scans: one invocation per neuron looping over time. The [T, N] time-major layout makes
  * consecutive invocations touch consecutive addresses at every step (coalesced). Per-neuron parameters
  * of length P are read at n % P. `opq` keeps each product rounded before the add, as ref does, so the
- * forward scans are bit-equal to ref (spec §8.13). The zero reset and the threshold gradient follow
+ * forward scans are bit-equal to ref (docs/gradients.md §11). The zero reset and the threshold gradient follow
  * docs/gradients.md §5–§6.
  */
 import type { SurrogateSpec } from "../../contract.js";
 import { MAIN_1D, SPIKE_FN, surrogateWgsl } from "./common.js";
 
 /**
- * lifForward, spec §1.1:
+ * lifForward, docs/gradients.md §1:
  *   u_t = α(v_{t−1} − m·s_{t−1}) + x_t,  v_t = max(u_t, θlow),  s_t = min(⌊v_t/θ⌋, cap)·1[v_t ≥ θ].
  * zero: u_t = α·v_{t−1}·(1 − s_{t−1}) + x_t (docs/gradients.md §5; SingleSpike, `sub` unused).
  * Words: 1 N, 2 T, 3 P, 4 cap.
@@ -52,7 +52,7 @@ export interface LifBackwardShape {
 }
 
 /**
- * lifBackward, spec §3.2 (exodus) / §3.3 (slayer: m := 0):
+ * lifBackward, docs/gradients.md §3 (exodus) / §4 (slayer: m := 0):
  *   y_t = σ_t·gS_t + gV_t;  λ_{T−1} = y_{T−1};  λ_t = y_t + nc_{t+1}·α(1 − m·σ_t)·λ_{t+1};
  *   dx_t = nc_t·λ_t;  dv0 = α·dx_0;  partial_n = Σ_t dx_t·vpost_{t−1}, vpost_{−1} = v0, vpost = v − m_true·s.
  * Words: 1 N, 2 T, 3 P, 4..8 surrogate, 9 gSP (0: gS is [T, N]; else gS is the same at every step, read at
@@ -144,7 +144,7 @@ ${MAIN_1D}
 }`;
 }
 
-/** leakyForward, spec §1.2: y_t = α·y_{t−1} + x_t, y_{−1} = v0. Words: 1 N, 2 T, 3 P. */
+/** leakyForward, docs/gradients.md §10: y_t = α·y_{t−1} + x_t, y_{−1} = v0. Words: 1 N, 2 T, 3 P. */
 export function leakyForwardWgsl(): string {
   return `${MAIN_1D}
   let N = pu(1u);
@@ -157,7 +157,7 @@ export function leakyForwardWgsl(): string {
 }
 
 /**
- * leakyBackward, spec §3.2: g_t = α·g_{t+1} + gY_t; dx = g; dv0 = α·g_0; partial_n = Σ_t g_t·y_{t−1}.
+ * leakyBackward, docs/gradients.md §10: g_t = α·g_{t+1} + gY_t; dx = g; dv0 = α·g_0; partial_n = Σ_t g_t·y_{t−1}.
  * Words: 1 N, 2 T, 3 P.
  */
 export function leakyBackwardWgsl(dAlpha: boolean): string {
