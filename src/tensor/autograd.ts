@@ -3,6 +3,7 @@
  * topological backward pass, and noGrad(). Knows no specific op; tensor/ops/ records nodes. VJPs run
  * with recording off (no higher-order gradients).
  */
+import { ConfigError } from "../errors.js";
 import { createdSince, creationMark, isSoleOwner, keep } from "./memory.js";
 import type { Tensor } from "./tensor.js";
 
@@ -92,7 +93,7 @@ export interface GradOps {
 
 export function backward(root: Tensor, grad: Tensor | null, ops: GradOps): void {
   if (!root.requiresGrad) {
-    throw new Error("backward(): the tensor does not require grad (no parameter or input with requiresGrad fed into it)");
+    throw new ConfigError("backward(): the tensor does not require grad (no parameter or input with requiresGrad fed into it); set requiresGrad on an input or use a model parameter");
   }
   // Topological order of nodes reachable from root.
   const order: Node[] = [];

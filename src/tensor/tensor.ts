@@ -5,7 +5,7 @@
  * when garbage-collected.
  */
 import type { Backend, Buf, DType, FArray } from "../kernels/contract.js";
-import { DisposedError } from "../errors.js";
+import { ConfigError, DisposedError, ShapeError } from "../errors.js";
 import { newTensorId, onCreate, onDispose } from "./memory.js";
 import type { Node } from "./autograd.js";
 
@@ -95,7 +95,7 @@ export class Tensor {
   dataSync(): FArray {
     const b = this.backend;
     if (!b.downloadSync) {
-      throw new DisposedError(`backend '${b.name}' cannot read synchronously; use 'await tensor.data()'`);
+      throw new ConfigError(`backend '${b.name}' cannot read synchronously; use 'await tensor.data()'`);
     }
     return b.downloadSync(this.buf);
   }
@@ -106,7 +106,7 @@ export class Tensor {
 
   /** The single value of a one-element tensor (CPU backends). */
   item(): number {
-    if (this.size !== 1) throw new DisposedError(`item() needs a one-element tensor, got shape [${this.shape.join(",")}]`);
+    if (this.size !== 1) throw new ShapeError(`item() needs a one-element tensor, got shape [${this.shape.join(",")}]`);
     return this.dataSync()[0]!;
   }
 
