@@ -141,7 +141,10 @@ export function eventSetup(spec: EventSetupSpec, log?: (s: string) => void): Pro
 export async function runAccuracyJob(run: AccuracyRunSpec, log?: (s: string) => void): Promise<RunResult> {
   setBackendSync("wasm");
   const s = await eventSetup(run.setup, log);
-  const r = trainOne(s, run.variant, run.seed, run.setup.optimizer, run.setup.lr);
+  const t0 = performance.now();
+  // long runs (SHD: minutes per epoch) say how far they are
+  const onEpoch = log && ((e: number, loss: number) => log(`    ${run.variant.name} seed ${run.seed}: epoch ${e + 1}/${run.setup.epochs}, training loss ${loss.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`));
+  const r = trainOne(s, run.variant, run.seed, run.setup.optimizer, run.setup.lr, onEpoch);
   return { task: run.setup.task, variant: run.variant.name, engine: run.variant.engine, gradScale: run.variant.gradScale, seed: run.seed, ...r };
 }
 
@@ -163,7 +166,7 @@ export function remainingEstimate(done: readonly RunResult[], todo: readonly { e
 export const runLocally: GridRunner = async (runs, log) => {
   const out: RunResult[] = [];
   for (const [i, run] of runs.entries()) {
-    const r = await runAccuracyJob(run);
+    const r = await runAccuracyJob(run, log);
     out.push(r);
     const left = remainingEstimate(out, runs.slice(i + 1).map((x) => x.variant));
     log(`  ${r.task} ${r.variant.padEnd(14)} seed ${r.seed}: val ${(100 * r.valAcc).toFixed(1)} %  test ${(100 * r.testAcc).toFixed(1)} %  loss ${r.finalLoss.toFixed(3)}  (${r.seconds.toFixed(1)} s, ${(r.trainSeconds / run.setup.epochs).toFixed(1)} s/epoch)${i + 1 < runs.length ? `; ≈ ${fmtMin(left)} left` : ""}`);
@@ -180,9 +183,10 @@ export async function runEventAccuracy(o: EventAccuracyOptions, runner: GridRunn
   const plan = planEventAccuracy(o);
   log(`${o.task}: framing ${o.data} (cached after the first time)`);
   const s = await eventSetup(plan.setup, log);
-  log(`${s.description}`);
+  log(`${s.description} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const tb = performance.now();
   const base = countBaseline(s.task);
-  log(`${o.task}: count baseline (logistic regression on per-channel spike counts) = ${(100 * base).toFixed(1)} %`);
+  log(`${o.task}: count baseline (logistic regression on per-channel spike counts) = ${(100 * base).toFixed(1)} % (${((performance.now() - tb) / 1000).toFixed(1)} s)`);
   const runs = await runner(plan.runs, log);
   const summary = summariseTask(o.task, plan.setup.lr, base, 1 / s.task.classes, plan.variants, runs);
   const f = s.frames;

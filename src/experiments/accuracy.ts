@@ -162,13 +162,14 @@ export function trainOne(
   seed: number,
   optimizer: OptimizerName,
   lr: number,
+  onEpoch?: (epoch: number, meanLoss: number) => void,
 ): Omit<RunResult, "task" | "variant" | "engine" | "gradScale" | "seed"> {
   const t0 = performance.now();
   const cfg = s.model(v.gradScale);
   const model = buildWithWeights(cfg, v.engine, s.init(seed));
   if (s.spikeInput) model.markSpikeInput();
   const opt = optimizer === "adam" ? new Adam(model.parameters(), { lr }) : new SGD(model.parameters(), { lr, momentum: 0.9 });
-  const losses = fitSteps(model, s.task, { optimizer: opt, loss: cfg.loss, epochs: s.epochs, batchSize: s.batch, seed: 500 + seed });
+  const losses = fitSteps(model, s.task, { optimizer: opt, loss: cfg.loss, epochs: s.epochs, batchSize: s.batch, seed: 500 + seed, onEpoch });
   const trainSeconds = (performance.now() - t0) / 1000;
   const valAcc = accuracyOf(model, s.val, "test", cfg.loss, { batchSize: s.evalBatch });
   const testAcc = accuracyOf(model, s.task, "test", cfg.loss, { batchSize: s.evalBatch });
