@@ -200,7 +200,7 @@ export async function runEventAccuracy(o: EventAccuracyOptions, runner: GridRunn
     config: { quick: false, seeds: plan.seeds, optimizer: plan.setup.optimizer, slayerScales: o.slayerScales ?? DEFAULT_SLAYER_SCALES, tasks: { [o.task]: s.description } },
     provenance: {
       command: o.command ?? "",
-      data: `${o.data}: ${f.size("train")} training samples, ${nVal} validation, ${f.size("test")} test; ${split}`,
+      data: `${o.data}${/_train\.h5$/.test(o.data) ? ` (with ${o.data.replace(/_train\.h5$/, "_test.h5")})` : ""}: ${f.size("train")} training samples, ${nVal} validation, ${f.size("test")} test; ${split}`,
       epochs: plan.setup.epochs, batchSize: plan.setup.batchSize, epochSeconds: trainSec,
     },
     runs,

@@ -40,7 +40,7 @@ test("experiment accuracy --task shd: artefacts, same seed → same numbers, EXO
   assert.notEqual(loss("slayer s=0.1"), loss("exodus"), "the SLAYER scale must change training");
   assert.ok(Number.isFinite(ra.summary[0]!.slayerBestScale));
   // 120 training samples: 8 speakers of 15, whole speakers (≥ 15 %) held out for validation
-  assert.match(ra.provenance!.data, /tiny_train\.h5: 90 training samples, 30 validation, 40 test; validation: 30 samples of 2 speaker\(s\) held out/);
+  assert.match(ra.provenance!.data, /tiny_train\.h5 \(with \S+tiny_test\.h5\): 90 training samples, 30 validation, 40 test; validation: 30 samples of 2 speaker\(s\) held out/);
   const md = readFileSync(join(dir, "a", "accuracy-shd.md"), "utf8");
   assert.match(md, /Command: `exodus-snn experiment accuracy --task shd --data \S+tiny\.h5 --epochs 1/);
   assert.match(md, /count baseline \d+\.\d %/);
