@@ -12,7 +12,10 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { AccuracyResult } from "../../src/experiments/accuracy.js";
-import { pickValidation } from "../../src/train/tasks/event-frames.js";
+import { loadEventFrames, pickValidation } from "../../src/train/tasks/event-frames.js";
+import { createTask } from "../../src/train/tasks/table.js";
+import type { EventTask } from "../../src/train/tasks/event-task.js";
+import { Rng } from "../../src/util/rng.js";
 import { writeTinyShd } from "./tiny-shd.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -72,4 +75,24 @@ test("validation split: whole speakers, a fixed choice, at least the fraction; r
   const r = pickValidation(100, new Int32Array(100), 0.2);
   assert.equal(r.by, "random");
   assert.equal(r.val.length, 20);
+});
+
+test("EventFrameTask holds the same batches the Trainer's EventTask encodes, split by speaker", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "exodus-acc-shd-"));
+  const data = (await writeTinyShd(dir)).replace(/\.h5$/, "_train.h5");
+  const task = (await createTask("shd", { data, timeBins: 12, cacheDir: join(dir, "cache") })) as EventTask;
+  const frames = await loadEventFrames(task, { valFraction: 0.15 });
+  const val = frames.evaluatingOn("val");
+  assert.deepEqual([frames.size("train"), val.size("test"), frames.size("test")], [90, 30, 40]);
+  // tiny-shd gives sample i of the training file speaker i % 8: rebuild which file index each split row is
+  const held = new Set(frames.val.valSpeakers);
+  const trainIdx = Array.from({ length: 120 }, (_, i) => i).filter((i) => !held.has(i % 8));
+  const valIdx = Array.from({ length: 120 }, (_, i) => i).filter((i) => held.has(i % 8));
+  const rng = new Rng(0);
+  const same = async (got: Float32Array, split: "train" | "test", idx: number[]) => assert.deepEqual(got, await task.encode(split, idx, rng));
+  await same(frames.encode("train", [0, 5, 89], rng), "train", [trainIdx[0]!, trainIdx[5]!, trainIdx[89]!]);
+  await same(val.encode("test", [0, 29], rng) as Float32Array, "train", [valIdx[0]!, valIdx[29]!]);
+  await same(frames.encode("test", [3, 39], rng), "test", [3, 39]);
+  assert.deepEqual([frames.label("train", 5), val.label("test", 29)], [task.label("train", trainIdx[5]!), task.label("train", valIdx[29]!)]);
+  assert.ok((await task.encode("train", [0], rng)).some((v) => v > 0), "the frames must not be empty");
 });
