@@ -2,13 +2,15 @@
  * `exodus-snn experiment accuracy`: EXODUS vs SLAYER (untuned gradScale 1 and the best of a small scale
  * sweep, chosen on a validation split) vs BPTT on order-burst (temporal) and nmnist-sim, several seeds,
  * mean ± sd. For each seed every engine starts from the same initial weights and sees the same batches
- * in the same order at the same learning rate, so only the gradient rule differs.
+ * in the same order at the same learning rate, so only the gradient rule differs. The event datasets (SHD, …)
+ * run through the same trainOne and summary from accuracy-event.ts.
  */
 import { setBackendSync } from "../kernels/registry.js";
 import type { GradientEngine } from "../neurons/dynamics.js";
 import { accuracyOf, fitSteps } from "../train/fit.js";
 import type { ModelConfig } from "../train/models/presets.js";
 import { Adam, SGD } from "../train/optim.js";
+import type { StTensor } from "../train/safetensors.js";
 import { NmnistSimBinnedTask } from "../train/tasks/nmnist-sim-binned.js";
 import { OrderBurstTask } from "../train/tasks/order-burst.js";
 import type { FrameTask } from "../train/tasks/frames.js";
@@ -40,6 +42,15 @@ export interface AccuracyOptions {
   log?: (s: string) => void;
 }
 
+/** EXODUS first, then the SLAYER scales, then BPTT (the order of the tables). */
+export function variantsOf(slayerScales: readonly number[], withBptt: boolean): Variant[] {
+  return [
+    { name: "exodus", engine: "exodus", gradScale: 1 },
+    ...slayerScales.map((sc) => ({ name: `slayer s=${sc}`, engine: "slayer" as const, gradScale: sc })),
+    ...(withBptt ? [{ name: "bptt", engine: "bptt" as const, gradScale: 1 }] : []),
+  ];
+}
+
 export interface RunResult {
   task: string;
   variant: string;
@@ -49,7 +60,10 @@ export interface RunResult {
   valAcc: number;
   testAcc: number;
   finalLoss: number;
+  /** Whole run: training and both accuracy passes. */
   seconds: number;
+  /** Training only (fitSteps). */
+  trainSeconds: number;
 }
 
 export interface TaskSummary {
@@ -62,8 +76,21 @@ export interface TaskSummary {
   rows: { variant: string; mean: number; sd: number; accs: number[]; valMean: number; seconds: number }[];
 }
 
+/** What an event-dataset run adds to the report: how to rerun it and what it ran on. */
+export interface AccuracyProvenance {
+  /** The command line as typed (exodus-snn …). */
+  command: string;
+  /** The data files and the samples of each split. */
+  data: string;
+  epochs: number;
+  batchSize: number;
+  /** Mean seconds of one epoch over every run (training only). */
+  epochSeconds: number;
+}
+
 export interface AccuracyResult {
   config: { quick: boolean; seeds: number; optimizer: OptimizerName; slayerScales: number[]; tasks: Record<string, string> };
+  provenance?: AccuracyProvenance;
   runs: RunResult[];
   summary: TaskSummary[];
   seconds: number;
@@ -73,21 +100,32 @@ export interface TaskSetup {
   /** Evaluates on the test split; `val` is the same data evaluating on the validation split. */
   task: Task;
   val: Task;
-  /** The network for gradScale 1; variants change only the neurons' surrogate scale. */
-  sizes: number[];
-  neuron: NeuronConfig;
-  gain: number[];
+  /** The network with every spiking layer's surrogate scaled by gradScale (variants change nothing else). */
+  model(gradScale: number): ModelConfig;
+  /** Seed's initial weights, drawn once and loaded into every engine's model. */
+  init(seed: number): ReadonlyMap<string, StTensor>;
+  /** The input is spike counts: the first layer takes the zero-skipping gemm path (Sequential.markSpikeInput). */
+  spikeInput: boolean;
   epochs: number;
   batch: number;
+  /** Batch of the accuracy passes (no gradients kept, so larger than the training batch). */
+  evalBatch: number;
   /** Learning rate per optimizer (the same for every engine). */
   lr: Record<OptimizerName, number>;
   description: string;
 }
 
+/** A TaskSetup of mlpConfig networks with Gaussian initial weights (gain/√fanIn per layer, seed 100 + seed). */
+function mlpSetup(o: Omit<TaskSetup, "model" | "init" | "spikeInput" | "evalBatch"> & { sizes: number[]; neuron: NeuronConfig; gain: number[] }): TaskSetup {
+  const { sizes, neuron, gain, ...rest } = o;
+  const model = (gradScale: number) => mlpConfig(sizes, { ...neuron, gradScale }, { readout: true, loss: { name: "ce-max" }, inputShape: o.task.inputShape });
+  return { ...rest, model, init: (seed) => initWeights(model(1), 100 + seed, gain), spikeInput: false, evalBatch: 64 };
+}
+
 export function setup(name: "order-burst" | "nmnist-sim", quick: boolean): TaskSetup {
   if (name === "order-burst") {
     const task: FrameTask = new OrderBurstTask({ sizes: { train: 3000, val: quick ? 128 : 512, test: quick ? 256 : 1024 } });
-    return {
+    return mlpSetup({
       task,
       val: task.evaluatingOn("val"),
       sizes: [32, 64, 64, 4],
@@ -101,10 +139,10 @@ export function setup(name: "order-burst" | "nmnist-sim", quick: boolean): TaskS
       // (1e-2: 5 of 6 seeds ≥ 84 %). Same lr for every engine.
       lr: { adam: 1e-2, sgd: 1e-2 },
       description: "order-burst (src/data, task seed 1): 32 ch, T=150, classes AB/BA/AA'/BB', gap 20–60 steps; net 32→64→64 LIF(τ=50)→4 Linear readout, CE on max-over-time; 3000 train samples",
-    };
+    });
   }
   const task: FrameTask = new NmnistSimBinnedTask({ sizes: { train: quick ? 400 : 1500, val: quick ? 100 : 300, test: quick ? 200 : 600 } });
-  return {
+  return mlpSetup({
     task,
     val: task.evaluatingOn("val"),
     sizes: [578, 128, 10],
@@ -114,11 +152,7 @@ export function setup(name: "order-burst" | "nmnist-sim", quick: boolean): TaskS
     batch: 32,
     lr: { adam: 5e-3, sgd: 1e-2 },
     description: "nmnist-sim (src/data DVS simulation of MNIST saccades): 34×34×2 sum-pooled to 17×17×2, T=30 frames over 315 ms; net 578→128 LIF(τ=20)→10 Linear readout, CE on max-over-time; 1500 train samples",
-  };
-}
-
-function modelConfig(s: TaskSetup, gradScale: number): ModelConfig {
-  return mlpConfig(s.sizes, { ...s.neuron, gradScale }, { readout: true, loss: { name: "ce-max" }, inputShape: s.task.inputShape });
+  });
 }
 
 /** One training run: the seed fixes the initial weights and the batch order, equal for every engine. */
@@ -128,17 +162,34 @@ export function trainOne(
   seed: number,
   optimizer: OptimizerName,
   lr: number,
-): { valAcc: number; testAcc: number; finalLoss: number; seconds: number } {
+  onEpoch?: (epoch: number, meanLoss: number) => void,
+): Omit<RunResult, "task" | "variant" | "engine" | "gradScale" | "seed"> {
   const t0 = performance.now();
-  const cfg = modelConfig(s, v.gradScale);
-  const model = buildWithWeights(cfg, v.engine, initWeights(cfg, 100 + seed, s.gain));
+  const cfg = s.model(v.gradScale);
+  const model = buildWithWeights(cfg, v.engine, s.init(seed));
+  if (s.spikeInput) model.markSpikeInput();
   const opt = optimizer === "adam" ? new Adam(model.parameters(), { lr }) : new SGD(model.parameters(), { lr, momentum: 0.9 });
-  const losses = fitSteps(model, s.task, { optimizer: opt, loss: cfg.loss, epochs: s.epochs, batchSize: s.batch, seed: 500 + seed });
-  const valAcc = accuracyOf(model, s.val, "test", cfg.loss);
-  const testAcc = accuracyOf(model, s.task, "test", cfg.loss);
+  const losses = fitSteps(model, s.task, { optimizer: opt, loss: cfg.loss, epochs: s.epochs, batchSize: s.batch, seed: 500 + seed, onEpoch });
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const valAcc = accuracyOf(model, s.val, "test", cfg.loss, { batchSize: s.evalBatch });
+  const testAcc = accuracyOf(model, s.task, "test", cfg.loss, { batchSize: s.evalBatch });
   opt.dispose();
   disposeModel(model);
-  return { valAcc, testAcc, finalLoss: losses.at(-1) ?? NaN, seconds: (performance.now() - t0) / 1000 };
+  return { valAcc, testAcc, finalLoss: losses.at(-1) ?? NaN, seconds: (performance.now() - t0) / 1000, trainSeconds };
+}
+
+/** One task's table: mean ± sd of test accuracy per variant, and the SLAYER scale with the best mean validation accuracy. */
+export function summariseTask(task: string, lr: number, countBase: number, chance: number, variants: readonly Variant[], runs: readonly RunResult[]): TaskSummary {
+  const rowsOf = (name: string) => runs.filter((r) => r.task === task && r.variant === name);
+  const slayer = variants.filter((v) => v.engine === "slayer").map((v) => ({ sc: v.gradScale, val: meanSd(rowsOf(v.name).map((r) => r.valAcc)).mean }));
+  const best = slayer.reduce((a, b) => (b.val > a.val ? b : a), { sc: NaN, val: -1 });
+  const rows: TaskSummary["rows"] = variants.map((v) => {
+    const rs = rowsOf(v.name);
+    const accs = rs.map((r) => r.testAcc);
+    const { mean, sd } = meanSd(accs);
+    return { variant: v.name, mean, sd, accs, valMean: meanSd(rs.map((r) => r.valAcc)).mean, seconds: rs.reduce((a, r) => a + r.seconds, 0) / rs.length };
+  });
+  return { task, lr, countBaseline: countBase, chance, slayerBestScale: best.sc, rows };
 }
 
 export function runAccuracy(o: AccuracyOptions = {}): AccuracyResult {
@@ -152,11 +203,7 @@ export function runAccuracy(o: AccuracyOptions = {}): AccuracyResult {
   const optimizer = o.optimizer ?? "adam";
   const slayerScales = o.slayerScales ?? (quick ? [1] : [0.01, 0.1, 1]);
   const withBptt = o.withBptt ?? !quick; // BPTT triples CI time and its gradients are checked exactly elsewhere
-  const variants: Variant[] = [
-    { name: "exodus", engine: "exodus", gradScale: 1 },
-    ...slayerScales.map((sc) => ({ name: `slayer s=${sc}`, engine: "slayer" as const, gradScale: sc })),
-    ...(withBptt ? [{ name: "bptt", engine: "bptt" as const, gradScale: 1 }] : []),
-  ];
+  const variants = variantsOf(slayerScales, withBptt);
   const runs: RunResult[] = [];
   const summary: TaskSummary[] = [];
   const taskDesc: Record<string, string> = {};
@@ -174,16 +221,7 @@ export function runAccuracy(o: AccuracyOptions = {}): AccuracyResult {
         log(`  ${task} ${v.name.padEnd(14)} seed ${seed}: val ${(100 * r.valAcc).toFixed(1)} %  test ${(100 * r.testAcc).toFixed(1)} %  loss ${r.finalLoss.toFixed(3)}  (${r.seconds.toFixed(1)} s)`);
       }
     }
-    const rowsOf = (name: string) => runs.filter((r) => r.task === task && r.variant === name);
-    const slayerRows = slayerScales.map((sc) => ({ sc, val: meanSd(rowsOf(`slayer s=${sc}`).map((r) => r.valAcc)).mean }));
-    const best = slayerRows.reduce((a, b) => (b.val > a.val ? b : a), { sc: NaN, val: -1 });
-    const rows: TaskSummary["rows"] = variants.map((v) => {
-      const rs = rowsOf(v.name);
-      const accs = rs.map((r) => r.testAcc);
-      const { mean, sd } = meanSd(accs);
-      return { variant: v.name, mean, sd, accs, valMean: meanSd(rs.map((r) => r.valAcc)).mean, seconds: rs.reduce((a, r) => a + r.seconds, 0) / rs.length };
-    });
-    summary.push({ task, lr, countBaseline: base, chance: 1 / s.task.classes, slayerBestScale: best.sc, rows });
+    summary.push(summariseTask(task, lr, base, 1 / s.task.classes, variants, runs));
   }
   return {
     config: { quick, seeds, optimizer, slayerScales, tasks: taskDesc },
@@ -199,6 +237,13 @@ export function accuracyMarkdown(r: AccuracyResult): string {
   const L: string[] = [];
   L.push(`Optimizer ${r.config.optimizer} (lr per task below, equal for every engine), ${r.config.seeds} seed(s), SLAYER scale sweep {${r.config.slayerScales.join(", ")}} (best chosen on validation accuracy). ${r.seconds.toFixed(0)} s.`);
   L.push("");
+  const p = r.provenance;
+  if (p) {
+    L.push(`Command: \`${p.command}\``);
+    L.push("");
+    L.push(`Data: ${p.data}. ${p.epochs} epoch(s), batch ${p.batchSize}; one epoch took ${p.epochSeconds.toFixed(1)} s on average (training only).`);
+    L.push("");
+  }
   for (const t of r.summary) {
     L.push(`**${t.task}** — ${r.config.tasks[t.task]}. lr ${t.lr}. Chance ${pct(t.chance)} %, count baseline ${pct(t.countBaseline)} %, SLAYER best scale ${t.slayerBestScale}.`);
     L.push("");

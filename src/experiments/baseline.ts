@@ -35,7 +35,11 @@ export function countBaseline(task: Task, epochs = 300): number {
   for (let i = 0; i < tr.n; i++) for (let f = 0; f < F; f++) mu[f]! += tr.x[i * F + f]! / tr.n;
   for (let i = 0; i < tr.n; i++) for (let f = 0; f < F; f++) sd[f]! += (tr.x[i * F + f]! - mu[f]!) ** 2 / tr.n;
   for (let f = 0; f < F; f++) sd[f] = Math.sqrt(sd[f]!) || 1;
-  const z = (c: Float64Array, i: number, f: number) => (c[i * F + f]! - mu[f]!) / sd[f]!;
+  // standardised once: the 300 full-batch epochs below read every feature K times each (SHD: 8k × 100 × 20)
+  const standardise = (c: Float64Array) => c.map((v, j) => (v - mu[j % F]!) / sd[j % F]!);
+  const ztr = standardise(tr.x);
+  const zte = standardise(te.x);
+  const z = (c: Float64Array, i: number, f: number) => c[i * F + f]!;
   const W = new Float64Array(K * (F + 1));
   const logits = (c: Float64Array, i: number) => {
     const l = new Float64Array(K);
@@ -50,13 +54,13 @@ export function countBaseline(task: Task, epochs = 300): number {
   for (let e = 0; e < epochs; e++) {
     const g = new Float64Array(W.length);
     for (let i = 0; i < tr.n; i++) {
-      const l = logits(tr.x, i);
+      const l = logits(ztr, i);
       const m = Math.max(...l);
       let se = 0;
       for (let k = 0; k < K; k++) se += Math.exp(l[k]! - m);
       for (let k = 0; k < K; k++) {
         const p = Math.exp(l[k]! - m) / se - (k === tr.labels[i] ? 1 : 0);
-        for (let f = 0; f < F; f++) g[k * (F + 1) + f]! += (p * z(tr.x, i, f)) / tr.n;
+        for (let f = 0; f < F; f++) g[k * (F + 1) + f]! += (p * z(ztr, i, f)) / tr.n;
         g[k * (F + 1) + F]! += p / tr.n;
       }
     }
@@ -64,7 +68,7 @@ export function countBaseline(task: Task, epochs = 300): number {
   }
   let ok = 0;
   for (let i = 0; i < te.n; i++) {
-    const l = logits(te.x, i);
+    const l = logits(zte, i);
     if (l.indexOf(Math.max(...l)) === te.labels[i]) ok++;
   }
   return ok / te.n;

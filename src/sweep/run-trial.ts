@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { ConfigError } from "../errors.js";
 import { finishRun, modelFor, readRunConfig, selectDevice, taskFor, writeRunConfig, type FinalResult } from "../train/run.js";
 import { Trainer, type EpochMetrics } from "../train/trainer.js";
-import { canonicalJson } from "./ids.js";
+import { canonicalJson } from "../util/canonical-json.js";
 import { trainConfigFor, type TrialSpec } from "./spec.js";
 
 /** A trial's result: the fields of `exodus-snn train`'s result line, plus what the sweep adds. */

@@ -4,6 +4,8 @@
  * whose id does not match its settings, is refused; a trial that throws fails with its error and is not
  * retried. A worker that dies leaves its job's lock to expire; BullMQ's stalled-job check (run by every
  * live worker) puts it back on the queue and the next worker resumes it from the last checkpoint.
+ * The same queue carries the accuracy experiment's runs (accuracy-jobs.ts), a second job kind: validated
+ * the same way, trained in the same thread, not checkpointed (a run is minutes; a retried one starts over).
  */
 import { extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +16,8 @@ import { trialId } from "./ids.js";
 import { validateSpec } from "./spec.js";
 import { workerName, type TrialResult } from "./run-trial.js";
 import type { JobData } from "./queue.js";
+import type { RunResult } from "../experiments/accuracy.js";
+import { ACCURACY_JOB, accuracyRunId, validateAccuracyRun, type AccuracyJobData } from "./accuracy-jobs.js";
 import type { ThreadMessage, ThreadRequest } from "./trial-thread.js";
 
 export interface WorkerOptions {
@@ -42,10 +46,10 @@ class TrialThread {
   private thread: ThreadWorker | null = null;
   busy = false;
 
-  run(req: ThreadRequest, onEpoch: (epoch: number) => void): Promise<TrialResult> {
+  run(req: ThreadRequest, onEpoch: (epoch: number) => void): Promise<TrialResult | RunResult> {
     this.busy = true;
     const t = (this.thread ??= startThread());
-    return new Promise<TrialResult>((res, rej) => {
+    return new Promise<TrialResult | RunResult>((res, rej) => {
       const done = (f: () => void) => {
         t.off("message", onMessage);
         t.off("error", onError);
@@ -79,11 +83,32 @@ class TrialThread {
   }
 }
 
-export function startWorker(o: WorkerOptions): Worker<JobData, TrialResult> {
+type AnyJob = Job<JobData | AccuracyJobData, TrialResult | RunResult>;
+
+export function startWorker(o: WorkerOptions): Worker<JobData | AccuracyJobData, TrialResult | RunResult> {
   const me = workerName();
   const threads: TrialThread[] = [];
   const log = o.onEvent ?? (() => undefined);
-  const processor = async (job: Job<JobData, TrialResult>): Promise<TrialResult> => {
+  // BullMQ runs at most `concurrency` jobs at once, so a free thread always exists
+  const freeThread = () => {
+    let t = threads.find((x) => !x.busy);
+    if (!t) threads.push((t = new TrialThread()));
+    return t;
+  };
+  const accuracyRun = (job: AnyJob, d: Partial<AccuracyJobData>): Promise<RunResult> => {
+    let run;
+    try {
+      run = validateAccuracyRun(d.run, `job ${job.id}`);
+      if (accuracyRunId(run) !== job.id) throw new Error(`job id ${job.id} does not match its run (expected ${accuracyRunId(run)}); submit runs with \`exodus-snn experiment accuracy --redis\``);
+    } catch (e) {
+      throw new UnrecoverableError(`refused: ${(e as Error).message}`);
+    }
+    log(`accuracy run ${job.id} started (${run.variant.name}, seed ${run.seed})`);
+    return freeThread().run({ kind: "accuracy-run", run }, () => undefined) as Promise<RunResult>;
+  };
+  const processor = async (job: AnyJob): Promise<TrialResult | RunResult> => {
+    const a = job.data as Partial<AccuracyJobData> | undefined;
+    if (a?.kind === ACCURACY_JOB) return accuracyRun(job, a);
     const d = job.data as Partial<JobData> | undefined;
     let spec;
     try {
@@ -95,12 +120,9 @@ export function startWorker(o: WorkerOptions): Worker<JobData, TrialResult> {
     }
     const runDir = join(resolve(o.store ?? d.store), job.id!);
     log(`trial ${job.id} started (${runDir})`);
-    // BullMQ runs at most `concurrency` jobs at once, so a free thread always exists
-    let t = threads.find((x) => !x.busy);
-    if (!t) threads.push((t = new TrialThread()));
-    return t.run({ spec, runDir, worker: me }, (epoch) => void job.updateProgress(epoch).catch(() => undefined));
+    return freeThread().run({ kind: "trial", spec, runDir, worker: me }, (epoch) => void job.updateProgress(epoch).catch(() => undefined));
   };
-  const w = new Worker<JobData, TrialResult>(QUEUE_NAME, processor, {
+  const w = new Worker<JobData | AccuracyJobData, TrialResult | RunResult>(QUEUE_NAME, processor, {
     connection: connectionFor(o.url),
     concurrency: o.concurrency ?? 1,
     lockDuration: o.lockMs ?? 30_000,
@@ -108,7 +130,10 @@ export function startWorker(o: WorkerOptions): Worker<JobData, TrialResult> {
     // a trial may outlive a few dead workers; past this BullMQ fails it as "stalled more than allowable limit"
     maxStalledCount: 5,
   });
-  w.on("completed", (job) => log(`trial ${job.id} completed: test accuracy ${(job.returnvalue.test_accuracy * 100).toFixed(2)} %`));
+  w.on("completed", (job) => {
+    const r = job.returnvalue;
+    log(`${"testAcc" in r ? "accuracy run" : "trial"} ${job.id} completed: test accuracy ${(("testAcc" in r ? r.testAcc : r.test_accuracy) * 100).toFixed(2)} %`);
+  });
   w.on("failed", (job, err) => log(`trial ${job?.id ?? "?"} failed: ${err.message}`));
   w.on("error", (err) => log(`worker error: ${err.message}`));
   // the training threads would keep the process alive after the queue closes

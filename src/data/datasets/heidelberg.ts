@@ -31,6 +31,9 @@ class Heidelberg implements EventDataset {
     if (!(i >= 0 && i < this.length)) throw new ConfigError(`${this.name.toUpperCase()}: index ${i} outside 0..${this.length - 1}`);
     return this.data.labels[i]!;
   }
+  speaker(i: number): number | undefined {
+    return this.data.speaker?.[i];
+  }
   events(i: number): EventSample {
     if (!(i >= 0 && i < this.length)) throw new ConfigError(`${this.name.toUpperCase()}: index ${i} outside 0..${this.length - 1}`);
     return { events: shdSampleToEvents(this.data.times[i]!, this.data.units[i]!), label: this.data.labels[i]! };

@@ -19,4 +19,6 @@ export interface EventDataset {
   events(i: number): EventSample | Promise<EventSample>;
   /** Sample i's label without decoding its events (datasets whose labels live outside the event files). */
   label?(i: number): number;
+  /** Sample i's speaker or subject id, where the files record one (SHD/SSC `extra/speaker`): for speaker-disjoint splits. */
+  speaker?(i: number): number | undefined;
 }

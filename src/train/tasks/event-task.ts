@@ -109,6 +109,24 @@ export class EventTask implements Task {
     return this.labels[split][i]!;
   }
 
+  /**
+   * Every sample of `split` as sample-major [n, T, F] int16 counts (through the frame cache, so a second
+   * load reads no events), with its labels and speaker ids (null when the files record none).
+   */
+  async loadSplit(split: Split, onProgress?: (done: number, total: number) => void): Promise<{ x: Int16Array; labels: Int32Array; speakers: Int32Array | null }> {
+    const n = this.size(split), F = this.perStep, T = this.T;
+    const x = new Int16Array(n * T * F);
+    const ds = this.framed[split].ds;
+    const ids = ds.speaker ? Int32Array.from(this.subset[split], (i) => ds.speaker!(i) ?? -1) : null;
+    for (let j = 0; j < n; j++) {
+      const { frames } = await this.framed[split].frames(this.subset[split][j]!);
+      const k = Math.min(T, frames.shape[0]!);
+      x.set(frames.data.subarray(0, k * F), j * T * F);
+      if (onProgress && ((j + 1) % 500 === 0 || j + 1 === n)) onProgress(j + 1, n);
+    }
+    return { x, labels: Int32Array.from(this.labels[split]), speakers: ids && ids.every((v) => v >= 0) ? ids : null };
+  }
+
   async encode(split: Split, idx: readonly number[], _rng: Rng): Promise<Float32Array> {
     const B = idx.length, F = this.perStep, T = this.T;
     const out = new Float32Array(T * B * F);

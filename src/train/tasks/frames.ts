@@ -13,8 +13,8 @@ import type { Split, Task } from "./index.js";
 export type { SimSplit };
 
 export interface Frames {
-  /** Sample-major: x[(i·T + t)·F + f]. */
-  x: Float32Array;
+  /** Sample-major: x[(i·T + t)·F + f]; int16 for event counts (half the memory of float32 for a whole dataset). */
+  x: Float32Array | Int16Array;
   labels: Int32Array;
 }
 
