@@ -1,6 +1,6 @@
 // Shared SIMD helpers for the wasm kernels (AssemblyScript): FMA selection, per-neuron parameter loads,
 // a vector exp, and the surrogate derivatives of docs/gradients.md §9 over 4 lanes. Imported by the kernel files only.
-// FMA is used in gemm-like code only; the LIF/leaky forward scans must round after every op (see lif.ts).
+// FMA is used in gemm-like code only; the LIF/leaky forward scans must round after every op (see lif-forward.ts, leaky.ts).
 
 /** c + a·b: fused (one rounding) in the relaxed build, mul then add in the plain build. */
 // @ts-ignore: decorator
