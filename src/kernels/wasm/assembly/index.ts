@@ -1,6 +1,7 @@
-// Entry point of the wasm kernel module (AssemblyScript): re-exports every kernel. Built twice by
-// scripts/build-wasm.mjs (plain SIMD, relaxed SIMD) and loaded by ../module.ts for ../backend.ts, whose heap (../heap.ts) owns linear memory:
-// kernels never allocate; JS hands them byte offsets of its blocks, starting at heapBase().
+// Entry point of the wasm kernel module (AssemblyScript): re-exports every kernel. Built by
+// scripts/build-wasm.mjs (plain and relaxed SIMD, each single- and multi-threaded), loaded by ../module.ts.
+// Kernels never allocate: the JS heap (../heap.ts) owns linear memory and hands them byte offsets of its
+// blocks, starting at heapBase().
 export { gemm, gemmScratchBytes, gemmSparseA, gemmSparseAT, countNonzero, countNonzeroTo, transposeBlocks } from "./gemm";
 export { lifForward } from "./lif-forward";
 export { lifBackward } from "./lif-backward";

@@ -122,7 +122,7 @@ function lifBwdExt4(gS: usize, gV: usize, v: usize, alpha: usize, theta: usize, 
  * (dAlpha needs spikes and v0). Surrogate `kind` and q0..q5 as in simd.ts surrogate4. scratch: lifScratchBytes().
  * maxSpikes as in the forward: the row path recomputes s_{t−1} from v_{t−1} (bit-identical to the forward's
  * spikes) instead of reading the spikes array. gsRow: 1 when gS is [T, ·] (row stride ld), 0 when gS is one
- * row of N values used at every step (LifBackwardAttrs.gSP, expanded to N by backend.ts).
+ * row of N values used at every step (LifBackwardAttrs.gSP, expanded to N by ../kernels/lif.ts).
  * zero = 1: the zero reset (docs/gradients.md §5). dTheta ([P], 0 when absent): the threshold gradient (§6),
  * with the reset's θ-path when thetaInReset = 1. Either runs the general sweep lifBwdExt4.
  */

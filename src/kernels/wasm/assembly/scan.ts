@@ -4,7 +4,7 @@
 // [P] read at n % P. Tails (N % 4) reuse the vector code on a splatted lane 0 (`scalar`).
 import { param4 } from "./simd";
 
-// Row stride (floats) of the [T, ·] arrays for the current call: N, or the full row when backend.ts hands a
+// Row stride (floats) of the [T, ·] arrays for the current call: N, or the full row when ../parallel.ts hands a
 // thread a column block [n0, n0 + N) of a wider array. Globals are per instance, so per thread.
 export let ROW: i32 = 0;
 
