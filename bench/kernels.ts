@@ -1,7 +1,7 @@
 /**
  * Kernel micro-benchmark for the wasm CPU backend (not a test): gemm GFLOP/s (ref vs wasm plain-SIMD vs
  * relaxed-SIMD FMA) at 1024³ and the skinny training shapes 8000×512×512 (+ transposed variants), spike-sparse
- * vs dense gemm over a density sweep (how SPARSE_DENSITY_MAX in src/kernels/wasm/backend.ts was chosen), and
+ * vs dense gemm over a density sweep (how SPARSE_DENSITY_MAX in src/kernels/wasm/kernels/gemm-sparse.ts was chosen), and
  * LIF forward / EXODUS backward neuron-steps/s. Prints a table, then one JSON line. `npm run bench:kernels`;
  * `--quick` runs fewer repetitions, `--sparse` only the density sweep, `--conv` only the spike-driven conv
  * sweep, `--lif` only the neuron scans. Each
@@ -155,7 +155,7 @@ for (const [be, tag] of [[relaxed, `${relaxed.threads} threads`], [one, "1 threa
 // --- spike-driven vs dense conv2d -------------------------------------------------------------------------
 // conv2d and its weight gradient with xSparse (event-driven kernels, assembly/conv.ts) against the dense
 // im2col + gemm path on the same spike input, default (threaded) backend, wall clock: how
-// CONV_SPARSE_DENSITY_MAX in src/kernels/wasm/backend.ts was chosen. Shapes: a hidden 3×3 layer of a DVS
+// CONV_SPARSE_DENSITY_MAX in src/kernels/wasm/kernels/conv2d.ts was chosen. Shapes: a hidden 3×3 layer of a DVS
 // network (16×16×16 → 32) and an input layer (2×34×34 → 16, 5×5), 200 images (T·B).
 if (!lifOnly && !sparseOnly) {
   const convShapes = [

@@ -18,10 +18,10 @@ const distDir = join(root, "dist/kernels/wasm/build");
 mkdirSync(outDir, { recursive: true });
 mkdirSync(distDir, { recursive: true });
 
-// The JS side owns linear memory (allocator in backend.ts): stub runtime, no AS heap use in kernels.
+// The JS side owns linear memory (allocator in heap.ts): stub runtime, no AS heap use in kernels.
 const common = ["--runtime", "stub", "-O3", "--noAssert", "--initialMemory", "1", "--enable", "simd"];
 // The "-mt" builds import one shared memory (4 GiB maximum) so worker threads can run the same kernels on
-// the same buffers (backend.ts threads option); the others own a private memory (no cross-origin isolation
+// the same buffers (backend.ts threads option, parallel.ts); the others own a private memory (no cross-origin isolation
 // needed in browsers).
 const mt = ["--enable", "threads", "--importMemory", "--sharedMemory", "--maximumMemory", "65536"];
 const variants = [

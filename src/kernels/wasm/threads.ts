@@ -4,7 +4,7 @@
  * ranges of an elementwise op) that run at once. The calling thread runs block 0 itself and then waits:
  * calls stay synchronous, as the Backend contract wants. Dispatch is a sequence number and a few float64
  * arguments in a SharedArrayBuffer per worker, Atomics.notify / Atomics.wait on both sides (no
- * postMessage, no event loop): about 10–30 µs, which is why backend.ts only splits calls worth ≥ ~0.2 ms.
+ * postMessage, no event loop): about 10–30 µs, which is why parallel.ts only splits calls worth ≥ ~0.2 ms.
  * Threads are started by the host (platform/: worker_threads in Node, Blob-URL Web Workers in a browser);
  * `ready()` awaits their handshake without blocking, which a browser needs (see platform/browser.ts).
  */

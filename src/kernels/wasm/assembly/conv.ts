@@ -1,7 +1,7 @@
 import { gemm } from "./gemm";
 
 // im2col / col2im for conv2d through gemm, and sum/avg pooling, for the wasm backend (NCHW, one image per
-// call). backend.ts drives the per-image gemm calls; col is a scratch block of [cIn·kh·kw, outH·outW].
+// call). ../kernels/conv2d.ts drives the per-image gemm calls; col is a scratch block of [cIn·kh·kw, outH·outW].
 
 /** col[(c·kh + ky)·kw + kx, oy·outW + ox] = x[c, oy·sH − pH + ky, ox·sW − pW + kx] (0 outside). */
 export function im2col(x: usize, col: usize, cIn: i32, h: i32, w: i32, kh: i32, kw: i32, sH: i32, sW: i32,

@@ -1,7 +1,10 @@
 // Elementwise kernels for the wasm backend: unary ops, binary ops over same-shape / scalar / row / column
-// broadcast layouts (backend.ts picks the layout; general broadcasting falls back to ref), and reductions,
-// softmax cross-entropy and optimizer updates. Op codes follow UNARY_OPS / BINARY_OPS in backend.ts.
-// Transcendentals go through f64 Math like the ref, so results match it to the last bit or ulp.
+// broadcast layouts (../plan.ts picks the layout; general broadcasting falls back to ref),
+// reductions, softmax cross-entropy, and the BPTT path's spike function and surrogate gradient (docs/gradients.md
+// §1, §9). Op codes follow UNARY_OPS / BINARY_OPS / REDUCE_OPS in ../abi.ts. Transcendentals go through f64 Math
+// like the ref, so results match it to the last bit or ulp.
+import { param4, surrK1, surrK2, surrogate4 } from "./simd";
+import { spikeOf } from "./scan";
 
 // @ts-ignore: decorator
 @inline function unaryScalar(op: i32, x: f32, p: f64): f32 {
@@ -222,48 +225,36 @@ export function softmaxCrossEntropy(logits: usize, labels: usize, loss: usize, d
   }
 }
 
-/** Adam / AdamW step (PyTorch semantics); step size and bias corrections precomputed in f64 by the caller. */
-export function adamUpdate(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32, eps: f32,
-  weightDecay: f32, decoupled: i32, invBc1: f32, invSqrtBc2: f32): void {
-  const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2);
-  const c1 = f32x4.splat(<f32>1 - beta1), c2 = f32x4.splat(<f32>1 - beta2);
-  const wd = f32x4.splat(weightDecay), decay = f32x4.splat(<f32>1 - lr * weightDecay);
-  const stepv = f32x4.splat(lr * invBc1), sb2 = f32x4.splat(invSqrtBc2), ev = f32x4.splat(eps);
+/** Elementwise dv = σ(v, θ)·g (BPTT path). theta read at i % P. */
+export function surrogateGrad(v: usize, theta: usize, g: usize, dv: usize, n: i32, P: i32,
+  kind: i32, q0: f32, q1: f32, q2: f32, q3: f32, q4: f32, q5: f32): void {
   let i = 0;
-  while (i < n) {
-    const tail = i + 4 > n;
+  for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    let pv = tail ? v128.load32_splat(p + o) : v128.load(p + o);
-    let gv = tail ? v128.load32_splat(g + o) : v128.load(g + o);
-    const mo = tail ? v128.load32_splat(m + o) : v128.load(m + o);
-    const vo = tail ? v128.load32_splat(v + o) : v128.load(v + o);
-    if (decoupled) pv = f32x4.mul(pv, decay);
-    else if (weightDecay != 0) gv = f32x4.add(gv, f32x4.mul(wd, pv));
-    const mi = f32x4.add(f32x4.mul(b1, mo), f32x4.mul(c1, gv));
-    const vi = f32x4.add(f32x4.mul(b2, vo), f32x4.mul(f32x4.mul(c2, gv), gv));
-    const den = f32x4.add(f32x4.mul(f32x4.sqrt(vi), sb2), ev);
-    pv = f32x4.sub(pv, f32x4.div(f32x4.mul(stepv, mi), den));
-    if (tail) {
-      store<f32>(p + o, f32x4.extract_lane(pv, 0)); store<f32>(m + o, f32x4.extract_lane(mi, 0));
-      store<f32>(v + o, f32x4.extract_lane(vi, 0)); i++;
-    } else {
-      v128.store(p + o, pv); v128.store(m + o, mi); v128.store(v + o, vi); i += 4;
-    }
+    const th = param4(theta, i, P);
+    const sig = surrogate4(kind, v128.load(v + o), th, surrK1(kind, th, q0), surrK2(kind, th, q0, q1), q0, q1, q2, q3, q4, q5);
+    v128.store(dv + o, f32x4.mul(sig, v128.load(g + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const th = v128.load32_splat(theta + (<usize>(i % P) << 2));
+    const sig = surrogate4(kind, v128.load32_splat(v + o), th, surrK1(kind, th, q0), surrK2(kind, th, q0, q1), q0, q1, q2, q3, q4, q5);
+    store<f32>(dv + o, f32x4.extract_lane(sig, 0) * load<f32>(g + o));
   }
 }
 
-/** SGD with momentum / dampening / nesterov / weight decay (PyTorch semantics). */
-export function sgdUpdate(p: usize, g: usize, buf: usize, n: i32, lr: f32, momentum: f32, dampening: f32,
-  nesterov: i32, weightDecay: f32, first: i32): void {
-  for (let i = 0; i < n; i++) {
+/** Elementwise spike function s = min(⌊v/θ⌋, cap)·1[v ≥ θ] (BPTT path); same ops as the scan. */
+export function spikeFn(v: usize, theta: usize, s: usize, n: i32, P: i32, maxSpikes: i32): void {
+  const cap = f32x4.splat(<f32>maxSpikes);
+  const capped = maxSpikes > 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    const pi = load<f32>(p + o);
-    let d = load<f32>(g + o) + weightDecay * pi;
-    if (momentum != 0) {
-      const b = first ? d : momentum * load<f32>(buf + o) + (<f32>1 - dampening) * d;
-      store<f32>(buf + o, b);
-      d = nesterov ? d + momentum * b : b;
-    }
-    store<f32>(p + o, pi - lr * d);
+    v128.store(s + o, spikeOf(v128.load(v + o), param4(theta, i, P), cap, capped));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const k = spikeOf(v128.load32_splat(v + o), v128.load32_splat(theta + (<usize>(i % P) << 2)), cap, capped);
+    store<f32>(s + o, f32x4.extract_lane(k, 0));
   }
 }

@@ -1,7 +1,7 @@
 // GEMM for the wasm backend: c (+)= alpha·op(a)·op(b), packed and cache-blocked (GotoBLAS loop order) around
 // a 4×8 register micro-tile, plus spike-sparse variants that skip zero entries of a (cost ∝ spikes).
 // Larger tiles (5×8, 6×8) and 4 broadcast loads per step made V8 spill accumulators (measured 20–30 % slower).
-// Called from backend.ts (gemm, conv2d via im2col). `scratch` is a JS-owned block of gemmScratchBytes().
+// Called from ../kernels/gemm.ts and gemm-sparse.ts (gemm, conv2d via im2col). `scratch` is a JS-owned block of gemmScratchBytes().
 import { fma } from "./simd";
 
 const MR = 4;
@@ -106,7 +106,7 @@ function packB(b: usize, rs: usize, cs: usize, pc: i32, kc: i32, jc: i32, nc: i3
 
 /**
  * Dense c[m,n] (+)= alpha·op(a)·op(b) on strided operands (element strides): op(a)[i,p] = a[i·rsA + p·csA],
- * op(b)[p,j] = b[p·rsB + j·csB], c[i,j] at c[i·ldc + j]. Strides let backend.ts hand each thread a block of
+ * op(b)[p,j] = b[p·rsB + j·csB], c[i,j] at c[i·ldc + j]. Strides let ../kernels/gemm.ts hand each thread a block of
  * rows or columns of one product (transposes are the stride swap).
  */
 export function gemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, rsA: i32, csA: i32, rsB: i32, csB: i32,
@@ -355,13 +355,13 @@ function scatterAT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, alpha: 
 
 /**
  * Spike-sparse weight-gradient shape c[m,n] (+)= alpha·aᵀ·b with a stored [k,m] (spikes or small counts, row
- * stride lda ≥ m), b [k,n], c row stride n. kb = 0: scatterAT (no index; backend.ts picks it at the lowest
+ * stride lda ≥ m), b [k,n], c row stride n. kb = 0: scatterAT (no index; ../kernels/gemm-sparse.ts picks it at the lowest
  * densities). kb > 0: per block of kb rows of a, (1) count each column's nonzeros (vector compares), (2) lay
  * them out column by column as (byte offset of the packed b row, value) entries, then (3) for each SW-column
  * strip of c: pack the block's rows of b for that strip (kb×SW floats, contiguous: no 4 KiB-strided L1 sets or
  * TLB misses), and for each row i sum column i's entries times those packed rows in registers (gatherSW) and
  * write c[i, strip] once. c is written k/kb times instead of once per nonzero; the entries of a block
- * (backend.ts sizes kb so they are ≈ 128 KiB) and its packed strip stay in L2 across strips. The last strip
+ * (../kernels/gemm-sparse.ts sizes kb so they are ≈ 128 KiB) and its packed strip stay in L2 across strips. The last strip
  * (n % SW columns) is packed with zero padding and gathered through `tail`.
  * `scratch`: 16·(m + 1) + 160 + 96·kb bytes plus 8 per nonzero of a block (column counts/cursors, one spare
  * entry per column, tail, packed strip, entries).

@@ -1,6 +1,6 @@
 // Shared SIMD helpers for the wasm kernels (AssemblyScript): FMA selection, per-neuron parameter loads,
 // a vector exp, and the surrogate derivatives of docs/gradients.md §9 over 4 lanes. Imported by the kernel files only.
-// FMA is used in gemm-like code only; the LIF/leaky forward scans must round after every op (see lif.ts).
+// FMA is used in gemm-like code only; the LIF/leaky forward scans must round after every op (see lif-forward.ts, leaky.ts).
 
 /** c + a·b: fused (one rounding) in the relaxed build, mul then add in the plain build. */
 // @ts-ignore: decorator
@@ -79,7 +79,7 @@ export const LOG2E: f32 = 1.44269504088896341;
   return exp2x4(f32x4.mul(x, kc(8)));
 }
 
-// Surrogate kinds (same order as surrogateArgs in backend.ts).
+// Surrogate kinds (same order as surrogateArgs in ../abi.ts).
 export const S_SINGLE_EXP: i32 = 0;
 export const S_PERIODIC_EXP: i32 = 1;
 export const S_HEAVISIDE: i32 = 2;
@@ -87,7 +87,7 @@ export const S_GAUSSIAN: i32 = 3;
 export const S_MULTI_GAUSSIAN: i32 = 4;
 
 /*
- * Surrogate parameters q0..q5 as prepared by backend.ts surrogateArgs (divisions done once, in f64):
+ * Surrogate parameters q0..q5 as prepared by ../abi.ts surrogateArgs (divisions done once, in f64):
  *   SingleExponential (gradWidth, gradScale) · PeriodicExponential (−1/gradWidth, gradScale) · Heaviside (window)
  *   Gaussian (mu, 1/sigma, gradScale/(√2π·sigma))
  *   MultiGaussian (mu, 1/sigma, (1+h)·gradScale/(√2π·sigma), sigma, 1/(s·sigma), h·gradScale/(√2π·s·sigma))
