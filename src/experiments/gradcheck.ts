@@ -206,7 +206,7 @@ function buildGraph(c: ParsedCase, engine: GradientEngine, be: Backend): Graph {
   };
   const out = ENGINES[engine](
     desc,
-    { alphaMem: alphaN, alphaSyn: null, theta, sub, minV: minA ? tensor(full(minA), [N], opts) : null },
+    { alphaMem: alphaN, alphaSyn: null, theta, membraneSubtract: sub, minV: minA ? tensor(full(minA), [N], opts) : null },
     { x, v0, i0: null },
   );
   const gS = transpose(tensor(c.gradSpikes.flat(), [N, T], opts));

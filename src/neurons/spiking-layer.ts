@@ -159,7 +159,7 @@ export abstract class SpikingLayer extends StatefulLayer<SpikingDescription, Spi
       alphaMem,
       alphaSyn: this.decay("Syn"),
       theta,
-      sub: this.thetaIsReset ? theta : this.buffer("membraneSubtract")!,
+      membraneSubtract: this.thetaIsReset ? theta : this.buffer("membraneSubtract")!,
       minV: this.buffer("minVMem") ?? null,
     };
   }

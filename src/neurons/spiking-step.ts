@@ -31,14 +31,14 @@ export function spikingStep(d: SpikingDescription, state: NeuronState, x: Tensor
   const s = spikeFn(v, p.theta, d.spikeFn.maxSpikes, d.surrogate.spec);
   let vpost: Tensor;
   if (d.reset.kind === "subtract") {
-    // p.sub may be the θ parameter itself (m = θ): autograd then follows θ into the reset too.
-    vpost = sub(v, mul(s, p.sub));
+    // p.membraneSubtract may be the θ parameter itself (m = θ): autograd then follows θ into the reset too.
+    vpost = sub(v, mul(s, p.membraneSubtract));
   } else {
     // MembraneReset (SingleSpike): vpost = v·(1 − s) + r·s with s differentiable, not detached
     // (docs/gradients.md §5); r = 0 is the zero reset, written without the r·s term so the float32 ops
     // are the fused scan's.
     vpost = mul(v, oneMinus(s));
-    if (d.reset.resetValue !== 0) vpost = add(vpost, mul(s, p.sub));
+    if (d.reset.resetValue !== 0) vpost = add(vpost, mul(s, p.membraneSubtract));
   }
   return { out: s, state: i ? { vMem: vpost, iSyn: i } : { vMem: vpost }, record: { v } };
 }

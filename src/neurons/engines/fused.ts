@@ -47,7 +47,7 @@ function spikingLif(mode: FusedEngine, n: Neuron, params: unknown, r: NeuronRun)
     cur = iAll;
   }
   if (d.normInput) cur = mulPerNeuron(cur, oneMinus(p.alphaMem));
-  const { spikes, v } = lifScan(cur, r.state.vMem!, p.alphaMem, p.theta, p.sub, p.minV, {
+  const { spikes, v } = lifScan(cur, r.state.vMem!, p.alphaMem, p.theta, p.membraneSubtract, p.minV, {
     maxSpikes: d.spikeFn.maxSpikes,
     surrogate: d.surrogate.spec,
     mode,
@@ -57,7 +57,7 @@ function spikingLif(mode: FusedEngine, n: Neuron, params: unknown, r: NeuronRun)
   // §7), so gradients reaching it (the next chunk's v0) flow into g_v and g_s.
   const vT = select0(v, T - 1);
   const sT = select0(spikes, T - 1);
-  const vMem = zero ? mul(vT, oneMinus(sT)) : sub(vT, mulPerNeuron(sT, p.sub));
+  const vMem = zero ? mul(vT, oneMinus(sT)) : sub(vT, mulPerNeuron(sT, p.membraneSubtract));
   const state: NeuronState = iAll ? { vMem, iSyn: select0(iAll, T - 1) } : { vMem };
   return { out: spikes, state, record: { v } };
 }

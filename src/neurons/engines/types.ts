@@ -15,7 +15,7 @@ export interface SpikingParams {
   /** [P], differentiable when the threshold is trained (docs/gradients.md §6). */
   theta: Tensor;
   /** [P] membrane subtract value m (or reset value for MembraneReset); the θ tensor itself when m = θ is tied to a trained θ. */
-  sub: Tensor;
+  membraneSubtract: Tensor;
   /** [P] or null. */
   minV: Tensor | null;
   /** [P] (1 − α_mem) for normInput, computed once per call by the step's `prepare`. */

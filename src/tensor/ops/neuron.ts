@@ -27,7 +27,7 @@ function checkParam(p: Tensor, N: number, what: string): number {
 
 /**
  * docs/gradients.md §1 forward and §3 backward in one differentiable op. Returns pre-reset v and spikes. θ is
- * differentiable (docs/gradients.md §6); passing the θ tensor itself as `sub` ties the reset to it (m = θ),
+ * differentiable (docs/gradients.md §6); passing the θ tensor itself as `membraneSubtract` ties the reset to it (m = θ),
  * and its gradient then includes the reset path.
  */
 export function lifScan(
@@ -35,7 +35,7 @@ export function lifScan(
   v0: Tensor,
   alpha: Tensor,
   theta: Tensor,
-  sub: Tensor,
+  membraneSubtract: Tensor,
   minV: Tensor | null,
   opts: LifScanOptions,
 ): { spikes: Tensor; v: Tensor } {
@@ -43,17 +43,17 @@ export function lifScan(
   const [T, N] = x.shape as [number, number];
   if (v0.size !== N) throw new ShapeError(`lifScan: initial state has ${v0.size} values for ${N} neurons`);
   const P = checkParam(alpha, N, "alpha");
-  for (const [t, w] of [[theta, "threshold"], [sub, "membrane subtract"], ...(minV ? [[minV, "minVMem"]] : [])] as [Tensor, string][]) {
+  for (const [t, w] of [[theta, "threshold"], [membraneSubtract, "membrane subtract"], ...(minV ? [[minV, "minVMem"]] : [])] as [Tensor, string][]) {
     if (t.size !== P) throw new ShapeError(`lifScan: ${w} has ${t.size} values but alpha has ${P}; per-neuron parameters must match`);
   }
-  sameDevice("lifScan", x, v0, alpha, theta, sub, ...(minV ? [minV] : []));
+  sameDevice("lifScan", x, v0, alpha, theta, membraneSubtract, ...(minV ? [minV] : []));
   const spikes = emptyLike(x);
   const v = emptyLike(x);
   const at = { T, N, P, maxSpikes: opts.maxSpikes, hasMinV: !!minV, ...(opts.reset === "zero" ? { reset: "zero" as const } : {}) };
   kernel(
     x.backend,
     "lifForward",
-    { x: x.buf, v0: v0.buf, alpha: alpha.buf, theta: theta.buf, sub: sub.buf, ...(minV ? { minV: minV.buf } : {}), spikes: spikes.buf, v: v.buf },
+    { x: x.buf, v0: v0.buf, alpha: alpha.buf, theta: theta.buf, sub: membraneSubtract.buf, ...(minV ? { minV: minV.buf } : {}), spikes: spikes.buf, v: v.buf },
     at,
   );
   const inputs = [x, v0, alpha, theta];
@@ -88,14 +88,14 @@ export function lifScan(
       x.backend,
       "lifBackward",
       {
-        gS: gs.buf, ...(gV ? { gV: gV.buf } : {}), v: v.buf, alpha: alpha.buf, theta: theta.buf, sub: sub.buf,
+        gS: gs.buf, ...(gV ? { gV: gV.buf } : {}), v: v.buf, alpha: alpha.buf, theta: theta.buf, sub: membraneSubtract.buf,
         ...(minV ? { minV: minV.buf } : {}), dx: dx.buf, dv0: dv0.buf,
         ...(dAlpha ? { spikes: spikes.buf, v0: v0.buf, dAlpha: dAlpha.buf } : {}),
         ...(dTheta ? { spikes: spikes.buf, dTheta: dTheta.buf } : {}),
       },
       {
         ...at, surrogate: opts.surrogate, mode: opts.mode, ...(gSP !== undefined ? { gSP } : {}),
-        ...(dTheta && sub === theta ? { thetaInReset: true } : {}),
+        ...(dTheta && membraneSubtract === theta ? { thetaInReset: true } : {}),
       },
     );
     for (const t of made) t.dispose();
