@@ -50,7 +50,7 @@ async function everything(url: string): Promise<{ keys: string[]; members: strin
     for (const k of keys) {
       const type = await r.type(k);
       if (type === "list") members.push(...(await r.lrange(k, 0, -1)));
-      else if (type === "zset") members.push(...(await r.zrange(k, 0, -1)));
+      else if (type === "zset") members.push(...(await r.zrange(k, "0", "-1")));
       else if (type === "set") members.push(...(await r.smembers(k)));
     }
     return { keys, members };
