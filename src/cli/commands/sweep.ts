@@ -113,12 +113,12 @@ export function register(program: Command): void {
   const redisHelp = "Redis server, redis://[user:password@]host:port[/db] or rediss:// for TLS (default: EXODUS_REDIS_URL)";
   sweep
     .command("submit <plan>", { isDefault: true })
-    .description("queue the plan's trials that are not queued yet")
+    .description("queue the plan's trials that are not queued yet (failed ones again with --retry-failed)")
     .option("--redis <url>", redisHelp)
     .option("--dry-run", "list the trials and their ids without contacting Redis")
     .option("--retry-failed", "put failed trials back on the queue (they resume from their last checkpoint)")
     .action((plan: string, f: Flags) => submitAction(plan, f));
-  sweep.command("status <plan>").description("print each trial's state").option("--redis <url>", redisHelp).action((plan: string, f: Flags) => statusAction(plan, f));
+  sweep.command("status <plan>").description("print each trial's state and how many failed").option("--redis <url>", redisHelp).action((plan: string, f: Flags) => statusAction(plan, f));
   sweep
     .command("report <plan>")
     .description("write report.html, results.json and the final weights of every finished trial")
