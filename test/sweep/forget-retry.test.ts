@@ -134,7 +134,7 @@ test("re-submitting, --retry-failed, status, and forget", { skip: redisServerAva
     assert.equal(dry.code, 2, dry.err);
     assert.deepEqual(dry.out.trim().split("\n").map((l) => l.split(/\s+/).slice(0, 2)), ids.map((id) => [id, "completed"]));
     assert.match(dry.out, new RegExp(`${ids[2]}  completed  \\(not in the plan file now`));
-    assert.match(dry.err, /UsageError: nothing removed: 3 job\(s\) of plan again in redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? would be removed \(listed above\); add --yes/);
+    assert.match(dry.err, /UsageError: nothing removed: 3 job\(s\) of plan again in redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? would be removed \(listed above\); add --yes to remove them \(3 run directories in .* would stay: add --runs/);
     assert.deepEqual(await everything(redis.url), before);
 
     // 5. forget --yes: not a trace of the plan's jobs; the other plan's job and its result stay

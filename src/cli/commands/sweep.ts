@@ -78,7 +78,8 @@ async function forgetAction(planPath: string, f: Flags): Promise<void> {
     const running = jobs.filter((j) => j.locked);
     if (running.length) throw new UsageError(`nothing removed: ${running.length} trial(s) of plan ${plan.name} are being trained (${running.map((j) => j.id).join(", ")}); stop their workers or wait until they finish (exodus-snn sweep status), then forget again`);
     const what = `${jobs.length} job(s) of plan ${plan.name} in ${redactUrl(url)}${f.runs ? ` and ${dirs.length} run director${dirs.length === 1 ? "y" : "ies"} in ${store}` : ""}`;
-    if (!f.yes) throw new UsageError(`nothing removed: ${what} would be removed (listed above); add --yes to remove them`);
+    const stay = !f.runs && dirs.length ? ` (${dirs.length} run director${dirs.length === 1 ? "y" : "ies"} in ${store} would stay: add --runs to delete them too)` : "";
+    if (!f.yes) throw new UsageError(`nothing removed: ${what} would be removed (listed above); add --yes to remove them${stay}`);
     const r = await removeJobs(q, jobs);
     if (r.locked.length) throw new UsageError(`${r.removed.length} job(s) removed, but ${r.locked.length} were taken by a worker meanwhile (${r.locked.join(", ")}); stop it or wait, then forget again`);
     return { jobs: r.removed.length };
