@@ -10,10 +10,11 @@
  * | 1 | DisposedError, ExodusError itself (and any non-library error) | a bug in the calling code or in exodus-snn; also a failed `gradcheck` |
  * | 2 | UsageError, ConfigError, ShapeError, FormatError, UnsupportedKernelError, BackendUnavailableError | the input or the environment is wrong; the message names the fix |
  * | 3 | NumericalError | the run diverged (NaN or ±Inf): lower the learning rate, clip gradients, or check the data |
+ * | 4 | ConnectionError | a server (the sweep's Redis) could not be reached or refused the login; a script may retry on 4 |
  */
 
 /** Exit statuses of the table above. */
-export type ExitCode = 1 | 2 | 3;
+export type ExitCode = 1 | 2 | 3 | 4;
 
 /** Base class: lets callers catch everything the library raised deliberately. */
 export class ExodusError extends Error {
@@ -84,4 +85,13 @@ export class DisposedError extends ExodusError {
 /** Bad command-line usage; the CLI prints the message plus usage and exits 2. */
 export class UsageError extends ExodusError {
   override readonly exitCode = 2;
+}
+
+/**
+ * A server could not be reached or refused this client (the sweep's Redis: refused connection, unknown host,
+ * wrong password, untrusted TLS certificate). Its own status, apart from 2, so a script can tell "the server is
+ * down, try again later" from input it must change.
+ */
+export class ConnectionError extends ExodusError {
+  override readonly exitCode = 4;
 }

@@ -2,7 +2,7 @@
 /**
  * `exodus-snn` command line: a table of subcommands, each defined in cli/commands/<name>.ts as
  * `register(program)`. A library error prints its class and message, no stack trace, and exits with the class's
- * exitCode (errors.ts: 2 for input the user can fix, 3 for a diverged run, 1 for a bug).
+ * exitCode (errors.ts: 2 for input the user can fix, 3 for a diverged run, 4 for a server out of reach, 1 for a bug).
  */
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";

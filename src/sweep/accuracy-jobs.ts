@@ -14,7 +14,7 @@ import { GRADIENT_ENGINES } from "../neurons/dynamics.js";
 import { taskEntry } from "../train/tasks/table.js";
 import { TASK_OPTION_KEYS } from "../train/tasks/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
-import { clientConnectionFor, QUEUE_NAME } from "./redis.js";
+import { clientConnectionFor, connectionError, QUEUE_NAME } from "./redis.js";
 
 export const ACCURACY_JOB = "accuracy-run";
 
@@ -122,7 +122,7 @@ export function queueRunner(url: string, o: QueueRunnerOptions = {}): GridRunner
       }
     } catch (e) {
       if (e instanceof ConfigError || !lastError) throw e;
-      throw new ConfigError(`cannot use Redis (${(lastError as Error).message}); check --redis (host, port, password, rediss:// for TLS) and that the server runs`);
+      throw connectionError(url, lastError as Error);
     } finally {
       await q.close().catch(() => undefined);
     }

@@ -5,7 +5,8 @@
  */
 import { resolve } from "node:path";
 import { Queue, type Job } from "bullmq";
-import { clientConnectionFor, QUEUE_NAME } from "./redis.js";
+import { ExodusError } from "../errors.js";
+import { clientConnectionFor, connectionError, QUEUE_NAME } from "./redis.js";
 import type { Plan, Trial } from "./plan.js";
 import type { TrialSpec } from "./spec.js";
 import type { TrialResult } from "./run-trial.js";
@@ -41,16 +42,69 @@ export function openQueue(url: string): Queue<JobData, TrialResult> & { lastErro
   return q;
 }
 
+export type SweepQueue = ReturnType<typeof openQueue>;
+
+/**
+ * Runs `f` on a queue opened for `url` and closes it; a call that fails after the connection failed (refused,
+ * unknown host, wrong password, untrusted certificate) becomes a ConnectionError naming the cause.
+ */
+export async function withQueue<T>(url: string, f: (q: SweepQueue) => Promise<T>): Promise<T> {
+  const q = openQueue(url);
+  try {
+    return await f(q);
+  } catch (e) {
+    if (e instanceof ExodusError || !q.lastError) throw e;
+    throw connectionError(url, q.lastError);
+  } finally {
+    await q.close().catch(() => undefined);
+  }
+}
+
+/** Fails with a ConnectionError unless the server at `url` answers and accepts the login. */
+export async function checkRedis(url: string): Promise<void> {
+  await withQueue(url, (q) => q.count());
+}
+
 export function storeFor(plan: Plan): string {
   return resolve(plan.store ?? `runs/sweeps/${plan.name}`);
 }
 
-/** Adds the trials that have no job yet; returns how many were added and how many were already there. */
-export async function submit(queue: Queue<JobData, TrialResult>, plan: Plan, trials: Trial[]): Promise<{ added: string[]; existing: string[] }> {
-  const existing: string[] = [];
+export interface SubmitResult {
+  /** Trials that had no job: queued now. */
+  added: string[];
+  /** Trials that had a job already (in any state), left as they were unless retried. */
+  existing: string[];
+  /** Failed trials put back on the queue (`retryFailed`). */
+  retried: string[];
+  /** Failed trials left failed (no `retryFailed`). */
+  failed: string[];
+}
+
+/**
+ * Adds the trials that have no job yet. A failed trial stays failed (its error is final: the same settings
+ * would fail the same way) unless `retryFailed` puts it back on the queue, for a failure the user has fixed
+ * outside the settings (data missing on a worker, out of memory, a bug fixed in exodus-snn). A retried trial
+ * resumes from its last checkpoint in the store, like a trial whose worker died.
+ */
+export async function submit(queue: Queue<JobData, TrialResult>, plan: Plan, trials: Trial[], o: { retryFailed?: boolean } = {}): Promise<SubmitResult> {
+  const r: SubmitResult = { added: [], existing: [], retried: [], failed: [] };
   const missing: Trial[] = [];
-  for (const t of trials) if (await queue.getJob(t.id)) existing.push(t.id);
-    else missing.push(t);
+  for (const t of trials) {
+    const job = await queue.getJob(t.id);
+    if (!job) {
+      missing.push(t);
+      continue;
+    }
+    r.existing.push(t.id);
+    if ((await job.getState()) !== "failed") continue;
+    if (!o.retryFailed) {
+      r.failed.push(t.id);
+      continue;
+    }
+    // a fresh attempt count: with attempts 1, a retried trial that fails again is failed again, not retried by BullMQ
+    await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+    r.retried.push(t.id);
+  }
   const store = storeFor(plan);
   await queue.addBulk(missing.map((t) => ({
     name: plan.name,
@@ -59,7 +113,8 @@ export async function submit(queue: Queue<JobData, TrialResult>, plan: Plan, tri
     // failed attempt but a stalled job, which BullMQ hands to another worker
     opts: { jobId: t.id, attempts: 1, removeOnComplete: false, removeOnFail: false },
   })));
-  return { added: missing.map((t) => t.id), existing };
+  r.added = missing.map((t) => t.id);
+  return r;
 }
 
 export async function trialStatuses(queue: Queue<JobData, TrialResult>, trials: Trial[]): Promise<TrialStatus[]> {

@@ -2,7 +2,7 @@
  * Redis connection settings from a URL: redis://[user:password@]host:port[/db] or rediss:// for TLS
  * (ioredis parses both; certificates are checked against Node's CAs, add yours with NODE_EXTRA_CA_CERTS).
  */
-import { UsageError } from "../errors.js";
+import { ConnectionError, UsageError } from "../errors.js";
 
 export interface RedisConnection {
   url: string;
@@ -41,4 +41,9 @@ export function redactUrl(url: string): string {
   const u = new URL(url);
   if (u.password) u.password = "***";
   return u.toString();
+}
+
+/** What a failed connection to `url` becomes: the server's own words (ECONNREFUSED, WRONGPASS, …) and what to check. */
+export function connectionError(url: string, cause: Error): ConnectionError {
+  return new ConnectionError(`cannot use Redis at ${redactUrl(url)} (${cause.message}); check --redis (host, port, password, rediss:// for TLS) and that the server runs`);
 }

@@ -4,18 +4,20 @@
  * written to Redis by anything else is refused with the same ConfigError. `trainConfigFor` turns a spec into
  * the Trainer's TrainConfig.
  */
+import { isAbsolute } from "node:path";
 import { ConfigError } from "../errors.js";
 import { GRADIENT_ENGINES } from "../neurons/dynamics.js";
 import { PRESETS } from "../train/models/presets.js";
-import { trainConfigFrom, type RunOptions } from "../train/run.js";
-import { TASKS } from "../train/tasks/index.js";
+import { EVENT_RUN_KEYS, trainConfigFrom, type RunOptions } from "../train/run.js";
+import { taskEntry, TASKS } from "../train/tasks/index.js";
 import type { TrainConfig } from "../train/trainer.js";
 
 /**
  * A trial: the options of `exodus-snn train` (RunOptions) that a plan may set, with the model, epochs, batch size
- * and learning rate always present. Event-dataset keys (data, binning) are not plan keys yet.
+ * and learning rate always present. A model config file (--config) is not a plan key: a trial's settings are
+ * its whole identity (ids.ts), and a file's contents could change under the same name.
  */
-export type TrialSpec = Omit<RunOptions, "config" | "data" | "timeBins" | "timeWindowUs" | "downsample" | "model" | "epochs" | "batchSize" | "lr"> & {
+export type TrialSpec = Omit<RunOptions, "config" | "model" | "epochs" | "batchSize" | "lr"> & {
   model: string;
   epochs: number;
   batchSize: number;
@@ -25,7 +27,8 @@ export type TrialSpec = Omit<RunOptions, "config" | "data" | "timeBins" | "timeW
 type Rule =
   | { kind: "enum"; values: readonly string[] }
   | { kind: "int"; min: number }
-  | { kind: "num"; min: number; open: boolean };
+  | { kind: "num"; min: number; open: boolean; max?: number }
+  | { kind: "path" };
 
 /** Every key a plan may set, with its rule: the list a ConfigError for an unknown key quotes. */
 export const SPEC_KEYS: Readonly<Record<keyof TrialSpec, Rule>> = {
@@ -48,7 +51,14 @@ export const SPEC_KEYS: Readonly<Record<keyof TrialSpec, Rule>> = {
   device: { kind: "enum", values: ["auto", "wasm", "ref", "webgpu"] },
   limitTrain: { kind: "int", min: 1 },
   limitTest: { kind: "int", min: 1 },
+  // the event datasets' keys, checked as `train` checks --data, --time-bins, --time-window-us, --downsample
+  data: { kind: "path" },
+  timeBins: { kind: "int", min: 1 },
+  timeWindowUs: { kind: "num", min: 0, open: true },
+  downsample: { kind: "num", min: 0, open: true, max: 1 },
 };
+
+const EVENT_TASKS = TASKS.filter((t) => taskEntry(t).events);
 
 /** Keys a trial must end up with (from the base or an axis): the CLI's per-task defaults are not applied here. */
 export const REQUIRED_KEYS = ["task", "model", "epochs", "lr"] as const;
@@ -66,9 +76,15 @@ export function checkValue(key: keyof TrialSpec, v: unknown, where: string): voi
     if (typeof v !== "string" || !r.values.includes(v)) throw new ConfigError(`${where}: '${key}' must be one of ${r.values.join(", ")}, got ${JSON.stringify(v)}`);
     return;
   }
+  if (r.kind === "path") {
+    // the same path on every worker: a relative one would be read from each worker's working directory
+    if (typeof v !== "string" || !isAbsolute(v)) throw new ConfigError(`${where}: '${key}' must be an absolute path that every worker can read, got ${JSON.stringify(v)}`);
+    return;
+  }
   if (typeof v !== "number" || !Number.isFinite(v)) throw new ConfigError(`${where}: '${key}' must be a number, got ${JSON.stringify(v)}`);
   if (r.kind === "int" && (!Number.isInteger(v) || v < r.min)) throw new ConfigError(`${where}: '${key}' must be an integer ≥ ${r.min}, got ${v}`);
   if (r.kind === "num" && (r.open ? v <= r.min : v < r.min)) throw new ConfigError(`${where}: '${key}' must be ${r.open ? ">" : "≥"} ${r.min}, got ${v}`);
+  if (r.kind === "num" && r.max !== undefined && v > r.max) throw new ConfigError(`${where}: '${key}' must be in (${r.min}, ${r.max}], got ${v}`);
 }
 
 /** Validates a complete trial (unknown keys, types, ranges, required keys) and fills the defaults. */
@@ -80,6 +96,11 @@ export function validateSpec(raw: unknown, where: string): TrialSpec {
   }
   const spec = { ...DEFAULTS, ...(raw as Partial<TrialSpec>) };
   for (const k of REQUIRED_KEYS) if (spec[k] === undefined) throw new ConfigError(`${where}: '${k}' is missing; set it in the plan's "base" or as an axis`);
+  const task = spec.task!;
+  for (const k of EVENT_RUN_KEYS) {
+    if (spec[k] !== undefined && !taskEntry(task).events) throw new ConfigError(`${where}: '${k}' applies to the event datasets (${EVENT_TASKS.join(", ")}), not to task '${task}'; remove it or change the task`);
+  }
+  if (spec.timeBins !== undefined && spec.timeWindowUs !== undefined) throw new ConfigError(`${where}: 'timeBins' and 'timeWindowUs' are both set; bin by count or by time, not both`);
   return spec as TrialSpec;
 }
 

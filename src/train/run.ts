@@ -72,10 +72,18 @@ export function describeBackend(): string {
 }
 
 /**
- * A training run described as `exodus-snn train` takes it (its flags in camelCase): what the sweep's plans and
- * scripts pass too. Unset values take the task table's defaults.
+ * The options only the event datasets take: TaskOptions fields that `exodus-snn train` passes on under their own
+ * names (--data, --time-bins, --time-window-us, --downsample), so RunOptions takes their types from TaskOptions
+ * and the "not an event dataset" checks (here and in the sweep's plans) read this one list.
  */
-export interface RunOptions {
+export const EVENT_RUN_KEYS = ["data", "timeBins", "timeWindowUs", "downsample"] as const satisfies readonly (keyof TaskOptions)[];
+
+/**
+ * A training run described as `exodus-snn train` takes it (its flags in camelCase): what the sweep's plans and
+ * scripts pass too. Unset values take the task table's defaults. The task options a flag passes on unrenamed
+ * (encoding, limits, the event datasets' keys) are TaskOptions' own fields; `steps` and `shift` are T and maxShift.
+ */
+export interface RunOptions extends Pick<TaskOptions, "encoding" | "limitTrain" | "limitTest" | (typeof EVENT_RUN_KEYS)[number]> {
   task: string;
   /** A preset name (default: the task's) … */
   model?: string;
@@ -86,7 +94,6 @@ export interface RunOptions {
   batchSize?: number;
   lr?: number;
   seed: number;
-  encoding?: "rate" | "latency";
   /** Time steps (T). */
   steps?: number;
   shift?: number;
@@ -97,12 +104,6 @@ export interface RunOptions {
   clip?: number;
   schedule: "cosine" | "constant";
   device: DeviceName;
-  limitTrain?: number;
-  limitTest?: number;
-  data?: string;
-  timeBins?: number;
-  timeWindowUs?: number;
-  downsample?: number;
 }
 
 /** The run's TrainConfig: the task opened (so its shape is known), the model config from a preset or a file. */
@@ -113,7 +114,7 @@ export async function trainConfigFrom(f: RunOptions): Promise<TrainConfig> {
     encoding: f.encoding, T: f.steps, maxShift: f.shift, limitTrain: f.limitTrain, limitTest: f.limitTest,
     data: f.data === undefined ? undefined : resolve(f.data), timeBins: f.timeBins, timeWindowUs: f.timeWindowUs, downsample: f.downsample,
   };
-  if (!entry.events && (f.data !== undefined || f.timeBins !== undefined || f.timeWindowUs !== undefined || f.downsample !== undefined)) {
+  if (!entry.events && EVENT_RUN_KEYS.some((k) => f[k] !== undefined)) {
     throw new UsageError(`--data, --time-bins, --time-window-us and --downsample apply to the event datasets (${TASKS.filter((t) => (TASK_TABLE as Record<string, { events?: unknown }>)[t]!.events).join(", ")}), not to '${f.task}'`);
   }
   const task = await createTask(f.task, taskOpts);

@@ -3,7 +3,7 @@
  * a job whose settings fail validation, or whose id does not match them, is refused; a trial that fails by
  * itself is marked failed with its error and not retried; `sweep report` writes the table, one chart per
  * axis and the final weights, byte-equal to those the run wrote, from Redis alone; a wrong password is a
- * UsageError that says what to check. The server requires a password throughout.
+ * ConnectionError (exit 4) that says what to check. The server requires a password throughout.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -83,8 +83,8 @@ test("submit, refuse, fail once, report", { skip: redisServerAvailable() ? false
       assert.deepEqual(readFileSync(join(out, "weights", `${t.id}.safetensors`)), readFileSync(join(store, t.id, "model.safetensors")), t.id);
     }
     const wrong = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "sweep", "status", planFile, "--redis", redis.url.replace("s3cret", "wrong")], { cwd: root, encoding: "utf8" });
-    assert.equal(wrong.status, 2, wrong.stderr);
-    assert.match(wrong.stderr, /UsageError: cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ \(WRONGPASS.*check --redis/);
+    assert.equal(wrong.status, 4, wrong.stderr);
+    assert.match(wrong.stderr, /ConnectionError: cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ \(WRONGPASS.*check --redis/);
     const html = readFileSync(join(out, "report.html"), "utf8");
     assert.equal((html.match(/<svg/g) ?? []).length, 1, "one chart: the seed axis");
     assert.equal((html.match(/<tr><td>q-/g) ?? []).length, 3);

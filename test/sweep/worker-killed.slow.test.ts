@@ -49,7 +49,7 @@ test("two workers, one killed mid-trial: every trial completes once, the killed 
   try {
     const sub = await cli(["sweep", planPath, "--redis", redis.url]);
     assert.equal(sub.code, 0, sub.stderr);
-    assert.deepEqual(JSON.parse(sub.stdout.trim().split("\n").pop()!), { plan: "kill-test", trials: 6, added: 6, existing: 0, store });
+    assert.deepEqual(JSON.parse(sub.stdout.trim().split("\n").pop()!), { plan: "kill-test", trials: 6, added: 6, existing: 0, retried: 0, failed: 0, store });
 
     workers.push(startWorker(redis.url, logs[0]!), startWorker(redis.url, logs[1]!));
     const victim = workers[0]!;

@@ -1,7 +1,7 @@
 /**
  * `exodus-snn worker --redis URL`: takes sweep trials from the queue and trains them until stopped
  * (SIGINT/SIGTERM finish the running trials first; a second signal exits at once, and the trials resume
- * elsewhere from their last checkpoint).
+ * elsewhere from their last checkpoint). A server that cannot be reached at start is a ConnectionError (exit 4).
  */
 import { Command } from "commander";
 import { redactUrl, redisUrlFrom } from "../../sweep/redis.js";
@@ -17,6 +17,9 @@ interface Flags {
 async function workerAction(f: Flags): Promise<void> {
   const url = redisUrlFrom(f.redis);
   const log = (line: string) => process.stderr.write(`exodus-snn worker: ${line}\n`);
+  // a worker rides out a Redis restart once running (it retries forever), so a wrong URL or password would
+  // hang it silently: check them once at start, and exit with the ConnectionError's status instead
+  await (await import("../../sweep/queue.js")).checkRedis(url);
   const { startWorker } = await import("../../sweep/worker.js");
   const w = startWorker({ url, concurrency: f.concurrency, store: f.store, lockMs: f.lockMs, onEvent: log });
   await w.waitUntilReady();
