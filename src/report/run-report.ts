@@ -15,7 +15,7 @@ export interface ReportEpoch {
   train_accuracy: number;
   test_loss: number;
   test_accuracy: number;
-  /** Mean spikes per neuron per sample, by spiking layer name. */
+  /** Mean spikes per neuron per sample (whole sequence), by spiking layer name, on the training data. */
   spikes_per_neuron: Record<string, number>;
   samples_per_second: number;
   epoch_seconds: number;

@@ -9,19 +9,10 @@ import type { Sequential } from "../layers/sequential.js";
 import { SpikingLayer } from "../neurons/spiking-layer.js";
 import { sum } from "../tensor/ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
+import type { ReportEpoch } from "../report/run-report.js";
 
 /** One line of metrics.jsonl: an epoch's training and evaluation numbers. */
-export interface EpochMetrics {
-  epoch: number;
-  lr: number;
-  train_loss: number;
-  train_accuracy: number;
-  test_loss: number;
-  test_accuracy: number;
-  /** Mean spikes per neuron per sample (whole sequence), by spiking layer name, on the training data. */
-  spikes_per_neuron: Record<string, number>;
-  samples_per_second: number;
-  epoch_seconds: number;
+export interface EpochMetrics extends ReportEpoch {
   eval_seconds: number;
 }
 

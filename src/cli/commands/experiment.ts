@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { ConfigError, UsageError } from "../../errors.js";
 import { accuracyMarkdown, accuracySvg, runAccuracy, type AccuracyResult, type OptimizerName } from "../../experiments/accuracy.js";
-import { eventTaskEntry, runEventAccuracy } from "../../experiments/accuracy-event.js";
+import { eventTaskEntry, runEventAccuracy, type EventAccuracyOptions } from "../../experiments/accuracy-event.js";
 import { writeArtifacts } from "../../experiments/output.js";
 import { runStability, stabilityMarkdown, stabilitySvg } from "../../experiments/stability.js";
 import { redactUrl, redisUrlFrom } from "../../sweep/redis.js";
@@ -24,24 +24,14 @@ interface CommonOpts {
 
 const log = (s: string) => process.stdout.write(s + "\n");
 
-interface AccuracyFlags extends CommonOpts {
+/** The flags of `experiment accuracy`: the event comparison's options as commander parses them, plus the CLI's own. */
+interface AccuracyFlags extends CommonOpts, Omit<EventAccuracyOptions, "task" | "data" | "seeds" | "optimizer" | "withBptt" | "command" | "log"> {
   seeds?: string;
   optimizer: string;
   tasks?: string;
   task?: string;
   data?: string;
-  epochs?: number;
-  lr?: number;
-  batchSize?: number;
-  timeBins?: number;
-  timeWindowUs?: number;
-  steps?: number;
-  downsample?: number;
-  slayerScales?: number[];
   bptt: boolean;
-  limitTrain?: number;
-  limitTest?: number;
-  valFraction?: number;
   redis?: string;
 }
 
