@@ -222,6 +222,17 @@ for (const be of lifOnly ? [simd, relaxed] : sparseOnly || convOnly ? [] : [rela
     record(`lifForward${tag} single-spike T=${T} N=${N}`, `lif_fwd_single_gsteps${sfx}`, per(steps, fwd1, 1e9), "G neuron-steps/s", be.threads);
     const bwd0 = time(() => be.kernels.lifBackward!({ gS, v, alpha, theta, sub, dx, dv0 }, bat), reps);
     record(`lifBackward${tag} exodus (no dα) T=${T} N=${N}`, `lif_bwd_noalpha_gsteps${sfx}`, per(steps, bwd0, 1e9), "G neuron-steps/s", be.threads);
+    // the paths added for issue 16 (docs/gradients.md §5, §6): a trained θ (dθ, m = θ) and the zero reset
+    // (SingleSpike), side by side with the subtractive +dα row above
+    const dTheta = be.alloc("float32", P);
+    const bwdT = time(() => be.kernels.lifBackward!({ gS, v, alpha, theta, sub: theta, dx, dv0, spikes, v0, dAlpha, dTheta }, { ...bat, thetaInReset: true }), reps);
+    record(`lifBackward${tag} exodus (+dα, +dθ, m = θ) T=${T} N=${N}`, `lif_bwd_dtheta_gsteps${sfx}`, per(steps, bwdT, 1e9), "G neuron-steps/s", be.threads);
+    be.kernels.lifForward!({ x, v0, alpha, theta, sub, spikes, v }, { ...at, maxSpikes: 1, reset: "zero" });
+    const bwdZ = time(() => be.kernels.lifBackward!({ gS, v, alpha, theta, sub, dx, dv0, spikes, v0, dAlpha }, { ...bat, maxSpikes: 1, reset: "zero" }), reps);
+    record(`lifBackward${tag} exodus zero reset (+dα) T=${T} N=${N}`, `lif_bwd_zero_gsteps${sfx}`, per(steps, bwdZ, 1e9), "G neuron-steps/s", be.threads);
+    record(`  zero reset / subtract backward${tag}`, `lif_bwd_zero_ratio${sfx}`, ratio(per(steps, bwdZ, 1e9), per(steps, bwd, 1e9)), "×", 1);
+    record(`  +dθ / subtract backward${tag}`, `lif_bwd_dtheta_ratio${sfx}`, ratio(per(steps, bwdT, 1e9), per(steps, bwd, 1e9)), "×", 1);
+    be.free(dTheta);
   }
   record(`LIF EXODUS fwd+bwd${tag} T=${T} N=${N}`, `lif_fwd_bwd_gsteps${sfx}`,
     per(steps, { wall: fwd.wall + bwd.wall, cpu: fwd.cpu + bwd.cpu }, 1e9), "G neuron-steps/s", be.threads);
