@@ -28,6 +28,11 @@ export interface Neuron<D = unknown, Pm = unknown> {
   readonly layer: string;
   /** The constants the step and a fused implementation read (flags, spike function, surrogate, …). */
   readonly description: D;
+  /**
+   * The step's output is spikes (counts per step). The layer then marks its output `Tensor.spikes`, so a
+   * following Linear/Conv2d takes the spike-sparse path. Default false (a potential or another real value).
+   */
+  readonly emitsSpikes?: boolean;
   /** The state tensors the step reads and returns, by name. */
   readonly stateNames: readonly string[];
   /**

@@ -47,6 +47,7 @@ export function spikingStep(d: SpikingDescription, state: NeuronState, x: Tensor
 export function spikingNeuron(d: SpikingDescription): Neuron<SpikingDescription, SpikingParams> {
   return {
     kind: SPIKING_KIND,
+    emitsSpikes: true,
     layer: d.layer,
     description: d,
     stateNames: d.hasSynapse ? ["vMem", "iSyn"] : ["vMem"],

@@ -166,7 +166,9 @@ export abstract class StatefulLayer<D = unknown, Pm = unknown> extends Module {
     const run = this.beginRun(x);
     const out = this.runSteps(run, this.stepParams(x));
     this.setState(out.state);
-    return reshape(out.out, x.shape);
+    const y = reshape(out.out, x.shape);
+    if (this.neuron().emitsSpikes) y.spikes = true;
+    return y;
   }
 }
 

@@ -64,7 +64,7 @@ class ALIF extends StatefulLayer<AlifDescription, AlifParams> {
     this.registerParameter("beta", this.perNeuronTensor(o.beta));
     this.registerBuffer("spikeThreshold", this.perNeuronTensor(o.spikeThreshold ?? 1));
     const description = { surrogate: o.surrogate ?? new SingleExponential() };
-    this.neuron_ = { kind: "alif", layer: this.layerName, description, stateNames: ["vMem", "adapt"], step: (s, x, p) => alifStep(description, s, x, p) };
+    this.neuron_ = { kind: "alif", emitsSpikes: true, layer: this.layerName, description, stateNames: ["vMem", "adapt"], step: (s, x, p) => alifStep(description, s, x, p) };
   }
 
   protected neuron(): Neuron<AlifDescription, AlifParams> {
@@ -208,6 +208,8 @@ test("the new neuron learns: Linear → ALIF fits target spike counts with Adam 
     model.zeroGrad();
     tidy(() => {
       const y = model.forward(tensor(x, [T, B, F], { dtype: "float64" }));
+      // a neuron that says it emits spikes gets the spike fact on its output (the next Linear's sparse path)
+      assert.equal(y.spikes, true);
       const counts = sum(y, 0); // [B, P]
       const loss = mean(square(sub(counts, tensor(target, [P], { dtype: "float64" }))));
       losses.push(loss.dataSync()[0]!);
