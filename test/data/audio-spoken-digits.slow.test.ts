@@ -7,11 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { closeH5Reader } from "../../src/data/readers/hdf5.js";
-import { readShd } from "../../src/data/readers/shd.js";
+import { readShd, writeShd } from "../../src/data/readers/shd.js";
 import { generateSpokenDigits } from "../../src/data/sim/spoken-digits.js";
 import { repoRoot, tempDir } from "./helpers.js";
 
@@ -69,6 +69,27 @@ test("data sim spoken-digits: a tiny voice-disjoint pair in SHD layout, cached t
     assert.equal(again.cached, true);
     assert.equal(statSync(join(d.dir, "sd_train.h5")).mtimeMs, m);
     assert.ok(!readdirSync(d.dir).some((f) => f.includes("cache")), "the resume cache should be gone once the pair is written");
+    // A pair made before the ragged writer (flat layout, metadata without "layout") is rewritten in SHD's
+    // layout, spike for spike, instead of being regenerated or reported up to date as it is.
+    const metaPath = join(d.dir, "sd.spoken-digits.json");
+    const meta = JSON.parse(readFileSync(metaPath, "utf8")) as Record<string, unknown>;
+    delete meta.layout;
+    writeFileSync(metaPath, JSON.stringify(meta));
+    for (const [name, data] of [["sd_train.h5", tr], ["sd_test.h5", te]] as const) {
+      await writeShd(join(d.dir, name), { times: data.times, units: data.units, labels: data.labels, speaker: data.speaker, keys: data.keys }, { layout: "flat" });
+    }
+    assert.equal((await readShd(join(d.dir, "sd_train.h5"))).layout, "flat");
+    const lines: string[] = [];
+    const relaid = await generateSpokenDigits({ out, train: 6, test: 4, jobs: 2, channels: 128, log: (l) => lines.push(l) });
+    assert.equal(relaid.cached, true);
+    assert.ok(lines.some((l) => /rewritten in SHD's ragged layout/.test(l)), lines.join("\n"));
+    for (const [name, before] of [["sd_train.h5", tr], ["sd_test.h5", te]] as const) {
+      const now = await readShd(join(d.dir, name), { numClasses: 20, channels: 128 });
+      assert.equal(now.layout, "ragged");
+      assert.deepEqual(now.times.map((r) => Array.from(r)), before.times.map((r) => Array.from(r)));
+      assert.deepEqual(now.units.map((r) => Array.from(r)), before.units.map((r) => Array.from(r)));
+      assert.deepEqual(Array.from(now.labels), Array.from(before.labels));
+    }
   } finally {
     d.done();
   }

@@ -15,6 +15,7 @@ import { ConfigError, ExodusError } from "../../errors.js";
 import { writeFileAtomic } from "../../util/write-file-atomic.js";
 import { resolveCochlea, type CochleaOptions, type CochleaParams } from "../audio/cochlea.js";
 import { SHD_KEYS, writeShdAtomic } from "../audio/shd-file.js";
+import { readShd } from "../readers/shd.js";
 import { mulberry32 } from "../../util/rng.js";
 import type { SampleSpec } from "../audio/speech-synth.js";
 
@@ -248,8 +249,14 @@ export async function generateSpokenDigits(opts: SpokenDigitsOptions): Promise<S
   const base = { train: pair.train, test: pair.test, counts, voices, jobs };
   if (!opts.force && existsSync(pair.train) && existsSync(pair.test) && existsSync(meta)) {
     try {
-      const m = JSON.parse(readFileSync(meta, "utf8")) as Partial<SpokenDigitsResult> & { key?: string };
+      const m = JSON.parse(readFileSync(meta, "utf8")) as Partial<SpokenDigitsResult> & { key?: string; layout?: string };
       if (m.key === key && m.counts?.train === counts.train && m.counts?.test === counts.test) {
+        if (m.layout !== "ragged") {
+          // made before the writer could write SHD's ragged layout: same spikes, rewritten in SHD's layout
+          for (const split of ["train", "test"] as const) await rewriteRagged(pair[split]);
+          writeFileAtomic(meta, JSON.stringify({ ...m, layout: "ragged" }, null, 1));
+          log(`spoken-digits: ${pair.train} and ${pair.test} rewritten in SHD's ragged layout (they were flat; same spikes)`);
+        }
         log(`spoken-digits: ${pair.train} and ${pair.test} are up to date (same settings); pass --force to remake them`);
         return { ...base, cached: true, batchesReused: 0, seconds: m.seconds ?? 0, samplesPerSecond: m.samplesPerSecond ?? 0, audioSeconds: m.audioSeconds ?? 0, spikes: m.spikes ?? 0 };
       }
@@ -316,10 +323,17 @@ export async function generateSpokenDigits(opts: SpokenDigitsOptions): Promise<S
   }
   const seconds = (performance.now() - t0) / 1000;
   const res: SpokenDigitsResult = { ...base, cached: false, batchesReused: reused, seconds, samplesPerSecond: made / seconds, audioSeconds, spikes };
-  writeFileAtomic(meta, JSON.stringify({ ...res, key, params, seed, speakers: allVoices }, null, 1));
+  writeFileAtomic(meta, JSON.stringify({ ...res, key, layout: "ragged", params, seed, speakers: allVoices }, null, 1));
   // The pair is the cache now; the per-batch files only served to resume.
   rmSync(`${pair.stem}.spoken-digits-cache`, { recursive: true, force: true });
   return res;
+}
+
+/** A pair file in the flat layout this writer made before, rewritten atomically in SHD's ragged layout. */
+async function rewriteRagged(path: string): Promise<void> {
+  const d = await readShd(path);
+  if (d.layout === "ragged") return;
+  await writeShdAtomic(path, { times: d.times, units: d.units, labels: d.labels, speaker: d.speaker, keys: d.keys });
 }
 
 /** Remove a generated pair, its metadata and any resume cache (tests). */
