@@ -19,7 +19,7 @@ import { loadEventFrames, type EventFrameTask } from "../train/tasks/event-frame
 import { createTask, taskEntry, TASKS } from "../train/tasks/table.js";
 import type { TaskOptions } from "../train/tasks/types.js";
 import { countBaseline } from "./baseline.js";
-import { summariseTask, trainOne, variantsOf, type AccuracyResult, type OptimizerName, type RunResult, type TaskSetup, type Variant } from "./accuracy.js";
+import { DEFAULT_SLAYER_SCALES, runLine, summariseTask, trainOne, variantsOf, type AccuracyResult, type OptimizerName, type RunResult, type TaskSetup, type Variant } from "./accuracy.js";
 import { disposeModel } from "./models.js";
 
 /** Everything the runs of one experiment share: the data, its binning, the split and the training settings. */
@@ -64,7 +64,6 @@ export interface EventAccuracyOptions {
   log?: (s: string) => void;
 }
 
-export const DEFAULT_SLAYER_SCALES = [0.01, 0.1, 1];
 export const DEFAULT_VAL_FRACTION = 0.15;
 
 export interface EventSetup extends TaskSetup {
@@ -169,7 +168,7 @@ export const runLocally: GridRunner = async (runs, log) => {
     const r = await runAccuracyJob(run, log);
     out.push(r);
     const left = remainingEstimate(out, runs.slice(i + 1).map((x) => x.variant));
-    log(`  ${r.task} ${r.variant.padEnd(14)} seed ${r.seed}: val ${(100 * r.valAcc).toFixed(1)} %  test ${(100 * r.testAcc).toFixed(1)} %  loss ${r.finalLoss.toFixed(3)}  (${r.seconds.toFixed(1)} s, ${(r.trainSeconds / run.setup.epochs).toFixed(1)} s/epoch)${i + 1 < runs.length ? `; ≈ ${fmtMin(left)} left` : ""}`);
+    log(`${runLine(r)}  (${r.seconds.toFixed(1)} s, ${(r.trainSeconds / run.setup.epochs).toFixed(1)} s/epoch)${i + 1 < runs.length ? `; ≈ ${fmtMin(left)} left` : ""}`);
     if (i === 0) log(`  estimate: ${runs.length} runs × ≈ ${r.seconds.toFixed(0)} s (${r.engine}) ≈ ${fmtMin(r.seconds * runs.length)} in all; BPTT usually costs more per run, the estimate is refined after each run`);
   }
   return out;
@@ -197,7 +196,7 @@ export async function runEventAccuracy(o: EventAccuracyOptions, runner: GridRunn
     : `validation: ${nVal} samples, a fixed random ${(100 * v.fraction).toFixed(0)} % of the training file (it records no speakers)`;
   const trainSec = runs.reduce((a, r) => a + r.trainSeconds, 0) / runs.length / plan.setup.epochs;
   return {
-    config: { quick: false, seeds: plan.seeds, optimizer: plan.setup.optimizer, slayerScales: o.slayerScales ?? DEFAULT_SLAYER_SCALES, tasks: { [o.task]: s.description } },
+    config: { quick: false, seeds: plan.seeds, optimizer: plan.setup.optimizer, slayerScales: [...(o.slayerScales ?? DEFAULT_SLAYER_SCALES)], tasks: { [o.task]: s.description } },
     provenance: {
       command: o.command ?? "",
       data: `${o.data}${/_train\.h5$/.test(o.data) ? ` (with ${o.data.replace(/_train\.h5$/, "_test.h5")})` : ""}: ${f.size("train")} training samples, ${nVal} validation, ${f.size("test")} test; ${split}`,

@@ -9,7 +9,7 @@ import { setBackendSync } from "../kernels/registry.js";
 import type { GradientEngine } from "../neurons/dynamics.js";
 import { accuracyOf, fitSteps } from "../train/fit.js";
 import type { ModelConfig } from "../train/models/presets.js";
-import { Adam, SGD } from "../train/optim.js";
+import { makeOptimizer } from "../train/optim.js";
 import type { StTensor } from "../train/safetensors.js";
 import { NmnistSimBinnedTask } from "../train/tasks/nmnist-sim-binned.js";
 import { OrderBurstTask } from "../train/tasks/order-burst.js";
@@ -41,6 +41,9 @@ export interface AccuracyOptions {
   epochs?: number;
   log?: (s: string) => void;
 }
+
+/** SLAYER surrogate scales swept by default; the best is chosen on validation accuracy. */
+export const DEFAULT_SLAYER_SCALES: readonly number[] = [0.01, 0.1, 1];
 
 /** EXODUS first, then the SLAYER scales, then BPTT (the order of the tables). */
 export function variantsOf(slayerScales: readonly number[], withBptt: boolean): Variant[] {
@@ -168,7 +171,8 @@ export function trainOne(
   const cfg = s.model(v.gradScale);
   const model = buildWithWeights(cfg, v.engine, s.init(seed));
   if (s.spikeInput) model.markSpikeInput();
-  const opt = optimizer === "adam" ? new Adam(model.parameters(), { lr }) : new SGD(model.parameters(), { lr, momentum: 0.9 });
+  // Adam, or SGD with momentum 0.9, no weight decay: makeOptimizer's defaults, as `exodus-snn train` builds them
+  const opt = makeOptimizer({ optimizer, lr }, model.parameters());
   const losses = fitSteps(model, s.task, { optimizer: opt, loss: cfg.loss, epochs: s.epochs, batchSize: s.batch, seed: 500 + seed, onEpoch });
   const trainSeconds = (performance.now() - t0) / 1000;
   const valAcc = accuracyOf(model, s.val, "test", cfg.loss, { batchSize: s.evalBatch });
@@ -176,6 +180,11 @@ export function trainOne(
   opt.dispose();
   disposeModel(model);
   return { valAcc, testAcc, finalLoss: losses.at(-1) ?? NaN, seconds: (performance.now() - t0) / 1000, trainSeconds };
+}
+
+/** A finished run as one progress line (the caller adds where and how long it ran). */
+export function runLine(r: Pick<RunResult, "task" | "variant" | "seed" | "valAcc" | "testAcc" | "finalLoss">): string {
+  return `  ${r.task} ${r.variant.padEnd(14)} seed ${r.seed}: val ${(100 * r.valAcc).toFixed(1)} %  test ${(100 * r.testAcc).toFixed(1)} %  loss ${r.finalLoss.toFixed(3)}`;
 }
 
 /** One task's table: mean ± sd of test accuracy per variant, and the SLAYER scale with the best mean validation accuracy. */
@@ -201,7 +210,7 @@ export function runAccuracy(o: AccuracyOptions = {}): AccuracyResult {
   const seeds = o.seeds ?? (quick ? 2 : 3);
   const tasks = o.tasks ?? (quick ? ["order-burst"] : ["order-burst", "nmnist-sim"]);
   const optimizer = o.optimizer ?? "adam";
-  const slayerScales = o.slayerScales ?? (quick ? [1] : [0.01, 0.1, 1]);
+  const slayerScales = o.slayerScales ?? (quick ? [1] : [...DEFAULT_SLAYER_SCALES]);
   const withBptt = o.withBptt ?? !quick; // BPTT triples CI time and its gradients are checked exactly elsewhere
   const variants = variantsOf(slayerScales, withBptt);
   const runs: RunResult[] = [];
@@ -218,7 +227,7 @@ export function runAccuracy(o: AccuracyOptions = {}): AccuracyResult {
       for (let seed = 0; seed < seeds; seed++) {
         const r = trainOne(s, v, seed, optimizer, lr);
         runs.push({ task, variant: v.name, engine: v.engine, gradScale: v.gradScale, seed, ...r });
-        log(`  ${task} ${v.name.padEnd(14)} seed ${seed}: val ${(100 * r.valAcc).toFixed(1)} %  test ${(100 * r.testAcc).toFixed(1)} %  loss ${r.finalLoss.toFixed(3)}  (${r.seconds.toFixed(1)} s)`);
+        log(`${runLine({ task, variant: v.name, seed, ...r })}  (${r.seconds.toFixed(1)} s)`);
       }
     }
     summary.push(summariseTask(task, lr, base, 1 / s.task.classes, variants, runs));

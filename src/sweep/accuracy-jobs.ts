@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { Queue, type Job } from "bullmq";
 import { ConfigError } from "../errors.js";
-import type { RunResult } from "../experiments/accuracy.js";
+import { runLine, type RunResult } from "../experiments/accuracy.js";
 import type { AccuracyRunSpec, GridRunner } from "../experiments/accuracy-event.js";
 import { GRADIENT_ENGINES } from "../neurons/dynamics.js";
 import { taskEntry } from "../train/tasks/table.js";
@@ -115,7 +115,7 @@ export function queueRunner(url: string, o: QueueRunnerOptions = {}): GridRunner
           const r = job.returnvalue;
           results[i] = r;
           const done = results.filter((x): x is RunResult => x !== null);
-          log(`  ${r.task} ${r.variant.padEnd(14)} seed ${r.seed}: val ${(100 * r.valAcc).toFixed(1)} %  test ${(100 * r.testAcc).toFixed(1)} %  loss ${r.finalLoss.toFixed(3)}  (${r.seconds.toFixed(1)} s on a worker; ${done.length}/${runs.length} done after ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+          log(`${runLine(r)}  (${r.seconds.toFixed(1)} s on a worker; ${done.length}/${runs.length} done after ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
         }
         if (results.every((r) => r !== null)) return results as RunResult[];
         await sleep(o.pollMs ?? 1000);
