@@ -16,7 +16,7 @@ import { buildModel, presetConfig, type ModelConfig } from "../train/models/pres
 import type { StTensor } from "../train/safetensors.js";
 import { EventTask } from "../train/tasks/event-task.js";
 import { loadEventFrames, type EventFrameTask } from "../train/tasks/event-frames.js";
-import { createTask, taskEntry, TASKS } from "../train/tasks/table.js";
+import { createTask, EVENT_TASKS, taskEntry } from "../train/tasks/table.js";
 import type { TaskOptions } from "../train/tasks/types.js";
 import { countBaseline } from "./baseline.js";
 import { DEFAULT_SLAYER_SCALES, runLine, summariseTask, trainOne, variantsOf, type AccuracyResult, type OptimizerName, type RunResult, type TaskSetup, type Variant } from "./accuracy.js";
@@ -74,7 +74,7 @@ export interface EventSetup extends TaskSetup {
 /** The task table's entry of an event dataset (ConfigError for any other task). */
 export function eventTaskEntry(task: string): ReturnType<typeof taskEntry> {
   const entry = taskEntry(task);
-  if (!entry.events) throw new ConfigError(`experiment accuracy --task ${task}: only the event datasets (${TASKS.filter((t) => taskEntry(t).events).join(", ")}) run here; order-burst and nmnist-sim run with --tasks`);
+  if (!entry.events) throw new ConfigError(`experiment accuracy --task ${task}: only the event datasets (${EVENT_TASKS.join(", ")}) run here; order-burst and nmnist-sim run with --tasks`);
   return entry;
 }
 

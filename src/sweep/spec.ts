@@ -9,7 +9,7 @@ import { ConfigError } from "../errors.js";
 import { GRADIENT_ENGINES } from "../neurons/dynamics.js";
 import { PRESETS } from "../train/models/presets.js";
 import { EVENT_RUN_KEYS, trainConfigFrom, type RunOptions } from "../train/run.js";
-import { taskEntry, TASKS } from "../train/tasks/index.js";
+import { EVENT_TASKS, taskEntry, TASKS } from "../train/tasks/index.js";
 import type { TrainConfig } from "../train/trainer.js";
 
 /**
@@ -57,8 +57,6 @@ export const SPEC_KEYS: Readonly<Record<keyof TrialSpec, Rule>> = {
   timeWindowUs: { kind: "num", min: 0, open: true },
   downsample: { kind: "num", min: 0, open: true, max: 1 },
 };
-
-const EVENT_TASKS = TASKS.filter((t) => taskEntry(t).events);
 
 /** Keys a trial must end up with (from the base or an axis): the CLI's per-task defaults are not applied here. */
 export const REQUIRED_KEYS = ["task", "model", "epochs", "lr"] as const;

@@ -16,7 +16,7 @@ import { saveModelWeightsAsync } from "./checkpoint.js";
 import { writeFileAtomic } from "../util/write-file-atomic.js";
 import { buildModel, PRESETS, presetConfig, type ModelConfig } from "./models/presets.js";
 import { InlineFeed, WorkerFeed, type BatchFeed } from "./feed.js";
-import { createTask, TASK_TABLE, TASKS, taskEntry } from "./tasks/table.js";
+import { createTask, EVENT_TASKS, taskEntry } from "./tasks/table.js";
 import { TASK_OPTION_KEYS, type Task, type TaskOptions } from "./tasks/types.js";
 import { Trainer, type TrainConfig } from "./trainer.js";
 
@@ -115,7 +115,7 @@ export async function trainConfigFrom(f: RunOptions): Promise<TrainConfig> {
     data: f.data === undefined ? undefined : resolve(f.data), timeBins: f.timeBins, timeWindowUs: f.timeWindowUs, downsample: f.downsample,
   };
   if (!entry.events && EVENT_RUN_KEYS.some((k) => f[k] !== undefined)) {
-    throw new UsageError(`--data, --time-bins, --time-window-us and --downsample apply to the event datasets (${TASKS.filter((t) => (TASK_TABLE as Record<string, { events?: unknown }>)[t]!.events).join(", ")}), not to '${f.task}'`);
+    throw new UsageError(`--data, --time-bins, --time-window-us and --downsample apply to the event datasets (${EVENT_TASKS.join(", ")}), not to '${f.task}'`);
   }
   const task = await createTask(f.task, taskOpts);
   let model: ModelConfig;

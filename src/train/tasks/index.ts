@@ -3,7 +3,7 @@
  * (table.ts) with their defaults.
  */
 export type { Split, Task, TaskOptions } from "./types.js";
-export { TASK_TABLE, TASKS, createTask, taskEntry, type TaskDefaults, type TaskEntry, type TaskName } from "./table.js";
+export { TASK_TABLE, TASKS, EVENT_TASKS, createTask, taskEntry, type TaskDefaults, type TaskEntry, type TaskName } from "./table.js";
 export { EventTask, parseFactor, type EventDefaults } from "./event-task.js";
 export { MnistTask } from "./mnist.js";
 export { NmnistSimTask } from "./nmnist-sim.js";

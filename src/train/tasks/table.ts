@@ -101,6 +101,8 @@ export const TASK_TABLE = {
 
 export type TaskName = keyof typeof TASK_TABLE;
 export const TASKS = Object.keys(TASK_TABLE) as string[] as readonly TaskName[];
+/** The tasks read from an event dataset's files (the rows with `events`): what --data and the binning flags apply to. */
+export const EVENT_TASKS: readonly TaskName[] = TASKS.filter((t) => (TASK_TABLE as Record<string, TaskEntry>)[t]!.events);
 
 function mnist(encoding: "rate" | "latency", o: TaskOptions): Task {
   if (o.encoding && o.encoding !== encoding) throw new ConfigError(`task 'mnist-${encoding}' already fixes the encoding to ${encoding}; use --task mnist --encoding ${o.encoding}`);
