@@ -25,10 +25,7 @@ import { epochBatches, RNG_SCHEME, seedDropout, testEncodeSeed, trainEncodeSeed 
 import { batchInput, evalStep, trainStep, type StepContext } from "./step.js";
 import type { Split, Task, TaskOptions } from "./tasks/types.js";
 
-// one import for the loop and what its callers use with it (the CLI, the sweep, train/index.ts)
-export { deriveSeed } from "./seeds.js";
-export { makeOptimizer } from "./optim.js";
-export { readAll } from "./step.js";
+// the types callers of the loop use with it (the CLI, the sweep, train/index.ts)
 export type { EpochMetrics, EvalResult } from "./metrics.js";
 export type { Raster } from "./probe.js";
 

@@ -17,7 +17,8 @@ import { loadCheckpoint, saveCheckpoint, saveModelWeights } from "../../train/ch
 import { modelFor, readRunConfig, selectDevice, writeRunConfig } from "../../train/run.js";
 import { writeFileAtomic } from "../../util/write-file-atomic.js";
 import { createTask, TASKS } from "../../train/tasks/index.js";
-import { makeOptimizer, type TrainConfig } from "../../train/trainer.js";
+import { makeOptimizer } from "../../train/optim.js";
+import type { TrainConfig } from "../../train/trainer.js";
 import { posFloatArg } from "../args.js";
 
 function out(line: string): void {
